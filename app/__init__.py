@@ -1,0 +1,60 @@
+"""ExpoMatch: B2B buyer matching and expo operations for Korean SMEs."""
+
+from typing import Any
+
+from flask import Flask
+
+from app.config import ROOT, Config, check_production_secret, config_for_environment
+
+
+def create_app(config: type[Config] | None = None, **overrides: Any) -> Flask:
+    """Build the application: configuration, extensions, blueprints, CLI, error handling."""
+    app = Flask(__name__)
+    app.config.from_object(config or config_for_environment())
+    app.config.update(overrides)
+    if app.config["ENV_NAME"] == "production":
+        check_production_secret(app.config.get("SECRET_KEY"))
+
+    from app import db_setup, formatting
+    from app.auth import cli as auth_cli
+    from app.auth import views as auth_views
+    from app.buyers import cli as buyers_cli
+    from app.buyers import views as buyers_views
+    from app.catalogue import cli as catalogue_cli
+    from app.catalogue import views as catalogue_views
+    from app.demo import cli as demo_cli
+    from app.errors import register_error_handlers
+    from app.extensions import babel, csrf, db, login_manager, migrate
+    from app.i18n import select_locale
+    from app.main import views as main_views
+
+    db.init_app(app)
+    db_setup.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
+    babel.init_app(app, locale_selector=select_locale)
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    auth_views.init_login(login_manager)
+
+    app.jinja_env.policies["ext.i18n.trimmed"] = True
+    formatting.init_app(app)
+    register_error_handlers(app)
+
+    for module in (main_views, auth_views, catalogue_views, buyers_views):
+        app.register_blueprint(module.bp)
+    for module in (auth_cli, catalogue_cli, buyers_cli, demo_cli):
+        app.cli.add_command(module.cli)
+
+    @app.after_request
+    def security_headers(response):
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault(
+            "Content-Security-Policy",
+            "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+            "frame-ancestors 'none'; form-action 'self'",
+        )
+        return response
+
+    return app

@@ -1,0 +1,61 @@
+"""Users and their roles."""
+
+from datetime import UTC, datetime
+from enum import StrEnum
+
+from flask_login import UserMixin
+from sqlalchemy import CheckConstraint, DateTime, ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from app.extensions import db
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Role(StrEnum):
+    SUPPLIER = "supplier"
+    BUYER = "buyer"
+    ORGANISER = "organiser"
+
+
+class User(UserMixin, db.Model):
+    __table_args__ = (
+        CheckConstraint("role IN ('supplier', 'buyer', 'organiser')", name="known_role"),
+        CheckConstraint("role != 'buyer' OR company_id IS NULL", name="buyer_has_no_company"),
+        CheckConstraint("role != 'supplier' OR buyer_id IS NULL", name="supplier_has_no_buyer"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(256))
+    role: Mapped[str] = mapped_column(String(20))
+    locale: Mapped[str | None] = mapped_column(String(5))
+    # Ownership: a supplier belongs to one company, a buyer owns one buyer profile.
+    company_id: Mapped[int | None] = mapped_column(
+        ForeignKey("company.id", ondelete="SET NULL"), index=True
+    )
+    buyer_id: Mapped[int | None] = mapped_column(
+        ForeignKey("buyer.id", ondelete="SET NULL"), unique=True
+    )
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    def set_password(self, password: str) -> None:
+        self.password_hash = generate_password_hash(password)
+
+    def check_password(self, password: str) -> bool:
+        return check_password_hash(self.password_hash, password)
+
+    @property
+    def is_organiser(self) -> bool:
+        return self.role == Role.ORGANISER
+
+    @property
+    def is_supplier(self) -> bool:
+        return self.role == Role.SUPPLIER
+
+    @property
+    def is_buyer(self) -> bool:
+        return self.role == Role.BUYER

@@ -1,0 +1,67 @@
+"""Accounts: creating users, authenticating, changing passwords and settings."""
+
+from sqlalchemy import func, select
+
+from app.auth.models import Role, User
+from app.errors import DomainError
+from app.extensions import db
+from app.i18n import _l
+
+MIN_PASSWORD_LENGTH = 8
+
+
+class EmailTaken(DomainError):
+    message = _l("An account with this email address already exists. Log in instead.")
+
+
+class WrongPassword(DomainError):
+    status = 400
+    message = _l("The current password is not correct.")
+
+
+class WeakPassword(DomainError):
+    status = 400
+    message = _l("Choose a password of at least 8 characters.")
+
+
+def normalize_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def find_user(email: str) -> User | None:
+    return db.session.scalar(select(User).where(func.lower(User.email) == normalize_email(email)))
+
+
+def create_user(email: str, password: str, role: Role, *, locale: str | None = None,
+                company_id: int | None = None, buyer_id: int | None = None) -> User:
+    if find_user(email) is not None:
+        raise EmailTaken()
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise WeakPassword()
+    user = User(email=normalize_email(email), role=Role(role), locale=locale,
+                company_id=company_id, buyer_id=buyer_id)
+    user.set_password(password)
+    db.session.add(user)
+    db.session.flush()
+    return user
+
+
+def authenticate(email: str, password: str) -> User | None:
+    user = find_user(email)
+    if user is None or not user.check_password(password):
+        return None
+    return user
+
+
+def change_password(user: User, current: str, new: str) -> None:
+    if not user.check_password(current):
+        raise WrongPassword()
+    if len(new) < MIN_PASSWORD_LENGTH:
+        raise WeakPassword()
+    user.set_password(new)
+    db.session.flush()
+
+
+def set_locale(user: User, locale: str | None) -> None:
+    user.locale = locale or None
+    db.session.flush()

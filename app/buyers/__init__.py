@@ -1,0 +1,1 @@
+"""Overseas buyer profiles."""

@@ -1,0 +1,1 @@
+"""SME companies and their product catalogues."""

@@ -1,0 +1,61 @@
+"""Configuration from the environment, with safe development defaults."""
+
+import os
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+DEV_SECRET = "dev-only-not-secret"
+
+
+def database_url(raw: str | None, default: str) -> str:
+    """Normalise a DATABASE_URL so PostgreSQL always goes through psycopg 3."""
+    url = raw or default
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+class Config:
+    ENV_NAME = os.environ.get("EXPOMATCH_ENV", "development")
+    SECRET_KEY = os.environ.get("SECRET_KEY", DEV_SECRET)
+    SQLALCHEMY_DATABASE_URI = database_url(
+        os.environ.get("DATABASE_URL"), f"sqlite:///{ROOT / 'instance' / 'expomatch.db'}"
+    )
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    BABEL_DEFAULT_LOCALE = "en"
+    BABEL_TRANSLATION_DIRECTORIES = str(ROOT / "translations")
+    LANGUAGES = ("en", "ko")
+    # Uploads: the web server refuses larger bodies with 413 before any parsing.
+    MAX_CONTENT_LENGTH = int(os.environ.get("MAX_UPLOAD_BYTES", 5 * 1024 * 1024))
+    IMPORT_MAX_ROWS = int(os.environ.get("IMPORT_MAX_ROWS", 20_000))
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_HTTPONLY = True
+    PAGE_SIZE = 20
+
+
+class ProductionConfig(Config):
+    SESSION_COOKIE_SECURE = True
+    REMEMBER_COOKIE_SECURE = True
+
+
+class TestConfig(Config):
+    TESTING = True
+    SECRET_KEY = "test-secret"
+    SQLALCHEMY_DATABASE_URI = database_url(os.environ.get("TEST_DATABASE_URL"), "sqlite://")
+    WTF_CSRF_ENABLED = False
+    BABEL_DEFAULT_LOCALE = "en"
+
+
+def config_for_environment() -> type[Config]:
+    return ProductionConfig if Config.ENV_NAME == "production" else Config
+
+
+def check_production_secret(secret: str | None) -> None:
+    """Refuse to run in production with the development secret or a short one."""
+    if not secret or secret == DEV_SECRET or len(secret) < 32:
+        raise RuntimeError(
+            "EXPOMATCH_ENV=production needs SECRET_KEY set to a random value of 32+ characters, "
+            'e.g. python -c "import secrets; print(secrets.token_urlsafe(48))"'
+        )

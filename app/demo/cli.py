@@ -1,0 +1,51 @@
+"""`flask --app app demo load`: the demo expo's catalogues, buyers and log-ins."""
+
+from pathlib import Path
+
+import click
+from flask import current_app
+from flask.cli import AppGroup
+from sqlalchemy import select
+
+from app.auth import services as auth_services
+from app.auth.models import Role
+from app.buyers.models import Buyer
+from app.buyers.transfer import import_buyers
+from app.catalogue.models import Company
+from app.catalogue.transfer import import_catalogue
+from app.cli_reports import run_import
+from app.extensions import db
+from app.i18n import _
+
+DATA = Path(__file__).with_name("data")
+DEMO_PASSWORD = "expomatch-demo"
+DEMO_ACCOUNTS = (
+    ("organiser@expomatch.test", Role.ORGANISER, None),
+    ("supplier@expomatch.test", Role.SUPPLIER, "SME001"),
+    ("buyer@expomatch.test", Role.BUYER, "BUY001"),
+)
+
+cli = AppGroup("demo", help="Demo data for trying ExpoMatch.")
+
+
+@cli.command("load")
+def load_command() -> None:
+    """Import the demo catalogues and buyers and create demo log-ins (safe to repeat)."""
+    if current_app.config["ENV_NAME"] == "production":
+        raise click.ClickException(_("Demo data is not loaded in production."))
+    run_import(DATA / "catalogue.csv", import_catalogue)
+    run_import(DATA / "buyers.csv", import_buyers)
+    for email, role, ref in DEMO_ACCOUNTS:
+        if auth_services.find_user(email) is not None:
+            continue
+        owner = {}
+        if role == Role.SUPPLIER:
+            owner["company_id"] = db.session.scalar(
+                select(Company.id).where(Company.supplier_ref == ref))
+        elif role == Role.BUYER:
+            owner["buyer_id"] = db.session.scalar(select(Buyer.id).where(Buyer.buyer_ref == ref))
+        auth_services.create_user(email, DEMO_PASSWORD, role, **owner)
+    db.session.commit()
+    for email, role, _ref in DEMO_ACCOUNTS:
+        click.echo(_("Demo log-in (%(role)s): %(email)s / %(password)s", role=role.value,
+                     email=email, password=DEMO_PASSWORD))

@@ -1,0 +1,56 @@
+"""Domain errors and the one place that turns them into responses."""
+
+from flask import Flask, flash, jsonify, redirect, render_template, request
+from werkzeug.exceptions import HTTPException
+
+from app.extensions import db
+from app.i18n import _l
+
+
+class DomainError(Exception):
+    """A rule of the domain was broken; the message says what to do instead."""
+
+    status = 409
+    message = _l("This action is not possible right now.")
+
+    def __init__(self, message: str | None = None, **params: object) -> None:
+        if message is not None:
+            self.message = message
+        self.params = params
+        super().__init__(str(self.message))
+
+    def text(self) -> str:
+        return str(self.message) % self.params if self.params else str(self.message)
+
+
+class Forbidden(DomainError):
+    status = 403
+    message = _l("You do not have permission to do this.")
+
+
+class NotFound(DomainError):
+    status = 404
+    message = _l("We could not find what you were looking for.")
+
+
+def _wants_json() -> bool:
+    return request.accept_mimetypes.best == "application/json" or request.is_json
+
+
+def register_error_handlers(app: Flask) -> None:
+    @app.errorhandler(DomainError)
+    def handle_domain_error(error: DomainError):
+        db.session.rollback()
+        if _wants_json():
+            return jsonify(error=error.text()), error.status
+        if error.status in (403, 404):
+            return render_template("errors/error.html", status=error.status,
+                                   message=error.text()), error.status
+        flash(error.text(), "error")
+        return redirect(request.referrer or "/"), 303
+
+    @app.errorhandler(HTTPException)
+    def handle_http_error(error: HTTPException):
+        if _wants_json():
+            return jsonify(error=error.description), error.code
+        return render_template("errors/error.html", status=error.code, message=None), error.code

@@ -1,0 +1,32 @@
+"""Jinja filters and globals: localized names, numbers, currencies and dates (Babel)."""
+
+from decimal import Decimal
+
+from flask import Flask, request, url_for
+from flask_babel import format_currency, format_datetime, format_decimal
+
+from app.auth.permissions import can_edit_buyer, can_edit_company
+from app.i18n import bilingual, current_language, localized
+from app.reference.countries import country_name
+from app.reference.hs import hs_description, hs_hierarchy
+
+
+def usd(amount: Decimal | None) -> str:
+    return "" if amount is None else format_currency(amount, "USD")
+
+
+def url_with(**changes) -> str:
+    """The current page's URL with some query arguments changed (for pagination)."""
+    args = request.args.to_dict()
+    args.update({k: v for k, v in changes.items()})
+    return url_for(request.endpoint, **(request.view_args or {}), **args)
+
+
+def init_app(app: Flask) -> None:
+    app.jinja_env.filters.update(
+        country_name=country_name, hs_description=hs_description, usd=usd,
+        datetimeformat=format_datetime, number=format_decimal)
+    app.jinja_env.globals.update(
+        localized=localized, bilingual=bilingual, current_language=current_language,
+        can_edit_company=can_edit_company, can_edit_buyer=can_edit_buyer,
+        hs_hierarchy=hs_hierarchy, url_with=url_with)

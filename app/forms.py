@@ -1,0 +1,76 @@
+"""Form fields and validators shared by the domains."""
+
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileAllowed, FileField, FileRequired
+from wtforms import SelectField, StringField, SubmitField
+from wtforms.validators import Length, Optional, ValidationError
+
+from app.i18n import _l
+from app.importing import pad_hs_digits, split_list
+from app.reference.countries import country_choices, normalize_country
+from app.reference.hs import InvalidHSCode, normalize_hs
+
+
+class HSCode:
+    """Validator: an HS code of 2, 4 or 6 digits that exists; stores the normalised code."""
+
+    def __call__(self, form, field) -> None:
+        if not field.data:
+            return
+        try:
+            field.data = normalize_hs(pad_hs_digits(field.data.strip()))
+        except InvalidHSCode as error:
+            raise ValidationError(_l("Enter an existing HS code of 2, 4 or 6 digits, e.g. 190230.")
+                                  ) from error
+
+
+class ListField(StringField):
+    """A `;`- or comma-separated list, e.g. "HACCP; Halal"."""
+
+    def process_formdata(self, valuelist):
+        super().process_formdata(valuelist)
+        self.data = split_list((self.data or "").replace(",", ";"))
+
+    def _value(self) -> str:
+        return "; ".join(self.data or [])
+
+
+class CountryListField(ListField):
+    def pre_validate(self, form) -> None:
+        codes = []
+        for raw in self.data or []:
+            code = normalize_country(raw)
+            if code is None:
+                raise ValidationError(_l("%(value)s is not a two-letter country code.", value=raw))
+            codes.append(code)
+        self.data = codes
+
+
+class CountrySelectField(SelectField):
+    def __init__(self, label=None, validators=None, **kwargs):
+        super().__init__(label, validators, choices=[], **kwargs)
+
+    def pre_validate(self, form) -> None:
+        self.choices = country_choices()
+        super().pre_validate(form)
+
+    def iter_choices(self):
+        self.choices = country_choices()
+        return super().iter_choices()
+
+
+class UploadForm(FlaskForm):
+    file = FileField(_l("File (.csv or .xlsx)"), validators=[
+        FileRequired(_l("Choose a file to upload.")),
+        FileAllowed(["csv", "xlsx"], _l("Upload a .csv or .xlsx file."))])
+    submit = SubmitField(_l("Import"))
+
+
+class DeleteForm(FlaskForm):
+    """An empty form that carries the CSRF token of a delete button."""
+
+    submit = SubmitField(_l("Delete"))
+
+
+def optional_text(max_length: int):
+    return [Optional(), Length(max=max_length)]

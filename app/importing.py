@@ -1,0 +1,104 @@
+"""What every bulk import shares: the report, the rejection and cell parsers."""
+
+from dataclasses import dataclass, field
+
+from sqlalchemy import func, select
+
+from app.catalogue.models import Certification
+from app.errors import DomainError
+from app.extensions import db
+from app.i18n import _, _l
+from app.reference.countries import normalize_country
+from app.reference.hs import InvalidHSCode, normalize_hs
+from app.tabular import Problem
+
+
+@dataclass
+class ImportReport:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    companies_created: int = 0
+    companies_updated: int = 0
+    warnings: list[Problem] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+
+    def problem(self, row: int, column: str | None, message: str) -> None:
+        self.problems.append(Problem(message=message, row=row, column=column))
+
+
+class ImportRejected(DomainError):
+    """Some rows are wrong; the report lists each, and nothing was written."""
+
+    status = 422
+    message = _l("The file was not imported: fix the rows listed and upload it again.")
+
+    def __init__(self, report: ImportReport) -> None:
+        super().__init__()
+        self.report = report
+
+
+def split_list(cell: str) -> list[str]:
+    """A `;`-separated cell as its non-empty items, order kept, duplicates dropped."""
+    items = [item.strip() for item in (cell or "").split(";")]
+    return list(dict.fromkeys(item for item in items if item))
+
+
+def pad_hs_digits(code: str) -> str:
+    """Spreadsheets drop the leading zero of chapters 01-09 (e.g. 30617 for 030617)."""
+    return "0" + code if code.isdigit() and len(code) in (1, 3, 5) else code
+
+
+def parse_hs(raw: str, row: int, column: str, report: ImportReport) -> str | None:
+    try:
+        return normalize_hs(pad_hs_digits(raw.strip()))
+    except InvalidHSCode as error:
+        if str(error) == "format":
+            message = _("\"%(value)s\" is not an HS code: use 2, 4 or 6 digits, e.g. 190230.",
+                        value=raw)
+        else:
+            message = _("HS code %(value)s does not exist in the Harmonized System.", value=raw)
+        report.problem(row, column, message)
+        return None
+
+
+def parse_countries(cell: str, row: int, column: str, report: ImportReport) -> list[str]:
+    codes = []
+    for raw in split_list(cell):
+        code = normalize_country(raw)
+        if code is None:
+            report.problem(row, column, _(
+                "\"%(value)s\" is not an ISO 3166-1 alpha-2 country code (e.g. NZ, US, VN).",
+                value=raw))
+        else:
+            codes.append(code)
+    return list(dict.fromkeys(codes))
+
+
+def check_length(value: str, limit: int, row: int, column: str, report: ImportReport) -> None:
+    if len(value) > limit:
+        report.problem(row, column, _("Too long: at most %(limit)d characters.", limit=limit))
+
+
+class CertificationRegistry:
+    """Certifications by case-insensitive name, created on first use."""
+
+    def __init__(self) -> None:
+        rows = db.session.scalars(select(Certification)).all()
+        self._by_key = {cert.name.casefold(): cert for cert in rows}
+
+    def get(self, name: str) -> Certification:
+        key = name.casefold()
+        if key not in self._by_key:
+            cert = Certification(name=name)
+            db.session.add(cert)
+            self._by_key[key] = cert
+        return self._by_key[key]
+
+    def many(self, names: list[str]) -> list[Certification]:
+        return list({id(c): c for c in (self.get(n) for n in names)}.values())
+
+
+def certification_names() -> list[str]:
+    return list(db.session.scalars(select(Certification.name).order_by(func.lower(
+        Certification.name))))
