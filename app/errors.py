@@ -22,6 +22,9 @@ class DomainError(Exception):
     def text(self) -> str:
         return str(self.message) % self.params if self.params else str(self.message)
 
+    def __str__(self) -> str:
+        return self.text()
+
 
 class Forbidden(DomainError):
     status = 403

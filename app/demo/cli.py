@@ -20,9 +20,9 @@ from app.i18n import _
 DATA = Path(__file__).with_name("data")
 DEMO_PASSWORD = "expomatch-demo"
 DEMO_ACCOUNTS = (
-    ("organiser@expomatch.test", Role.ORGANISER, None),
-    ("supplier@expomatch.test", Role.SUPPLIER, "SME001"),
-    ("buyer@expomatch.test", Role.BUYER, "BUY001"),
+    ("organiser@expomatch.demo", Role.ORGANISER, None),
+    ("supplier@expomatch.demo", Role.SUPPLIER, "SME001"),
+    ("buyer@expomatch.demo", Role.BUYER, "BUY001"),
 )
 
 cli = AppGroup("demo", help="Demo data for trying ExpoMatch.")

@@ -1,0 +1,150 @@
+"""Fixtures: one app per session, each test isolated in a transaction it never commits."""
+
+import io
+from decimal import Decimal
+
+import flask_migrate
+import pytest
+from flask_sqlalchemy.session import _app_ctx_id
+from sqlalchemy import text
+from sqlalchemy.orm import scoped_session, sessionmaker
+
+from app import create_app
+from app.auth import services as auth_services
+from app.auth.models import Role
+from app.buyers.models import Buyer
+from app.catalogue.models import Company, Product
+from app.config import TestConfig
+from app.extensions import db as _db
+
+PASSWORD = "correct horse battery"
+
+
+def _reset_database() -> None:
+    """Start from an empty database, then build it with the real Alembic migrations."""
+    if _db.engine.dialect.name == "postgresql":
+        with _db.engine.begin() as connection:
+            connection.execute(text("DROP SCHEMA public CASCADE"))
+            connection.execute(text("CREATE SCHEMA public"))
+    flask_migrate.upgrade()
+
+
+@pytest.fixture(scope="session")
+def app():
+    app = create_app(TestConfig)
+    with app.app_context():
+        _reset_database()
+    return app
+
+
+@pytest.fixture
+def db(app, monkeypatch):
+    """SQLAlchemy's "join an external transaction" recipe: commits in views, CLI and services
+    release savepoints; the outer transaction is rolled back after the test."""
+    with app.app_context():
+        connection = _db.engine.connect()
+        transaction = connection.begin()
+        session = scoped_session(
+            sessionmaker(bind=connection, join_transaction_mode="create_savepoint"),
+            scopefunc=_app_ctx_id)
+        monkeypatch.setattr(_db, "session", session)
+        try:
+            yield _db
+        finally:
+            session.remove()
+            transaction.rollback()
+            connection.close()
+
+
+@pytest.fixture
+def client(app, db):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app, db):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def make_company(db):
+    counter = iter(range(1, 10_000))
+
+    def make(name_ko: str = "강원쌀면(주)", supplier_ref: str | None = None, **fields) -> Company:
+        company = Company(supplier_ref=supplier_ref or f"T{next(counter):04d}", name_ko=name_ko,
+                          **fields)
+        db.session.add(company)
+        db.session.flush()
+        return company
+
+    return make
+
+
+@pytest.fixture
+def make_product(db):
+    counter = iter(range(1, 10_000))
+
+    def make(company: Company, name_ko: str = "현미 쌀국수", **fields) -> Product:
+        fields.setdefault("description_ko", "강원도 현미로 만든 글루텐프리 쌀국수입니다.")
+        fields.setdefault("product_ref", f"TP{next(counter):04d}")
+        fields.setdefault("unit_price_usd", Decimal("1.20"))
+        product = Product(company=company, name_ko=name_ko, **fields)
+        db.session.add(product)
+        db.session.flush()
+        return product
+
+    return make
+
+
+@pytest.fixture
+def make_buyer(db):
+    counter = iter(range(1, 10_000))
+
+    def make(company_name: str = "Kiwi Imports Ltd", **fields) -> Buyer:
+        fields.setdefault("buyer_ref", f"TB{next(counter):04d}")
+        fields.setdefault("country", "NZ")
+        fields.setdefault("language", "en")
+        fields.setdefault("interests", "Gluten-free rice noodles for supermarkets.")
+        buyer = Buyer(company_name=company_name, **fields)
+        db.session.add(buyer)
+        db.session.flush()
+        return buyer
+
+    return make
+
+
+@pytest.fixture
+def make_user(db, make_company, make_buyer):
+    counter = iter(range(1, 10_000))
+
+    def make(role: Role | str = Role.SUPPLIER, *, company: Company | None = None,
+             buyer: Buyer | None = None, locale: str | None = None):
+        role = Role(role)
+        owner = {}
+        if role == Role.SUPPLIER:
+            owner["company_id"] = (company or make_company()).id
+        elif role == Role.BUYER:
+            owner["buyer_id"] = (buyer or make_buyer()).id
+        return auth_services.create_user(f"user{next(counter)}@example.com", PASSWORD, role,
+                                         locale=locale, **owner)
+
+    return make
+
+
+@pytest.fixture
+def login(client):
+    def log_in(user) -> None:
+        response = client.post("/login", data={"email": user.email, "password": PASSWORD})
+        assert response.status_code == 302, response.text
+
+    return log_in
+
+
+def csv_bytes(header: list[str], rows: list[list[str]]) -> io.BytesIO:
+    import csv
+
+    out = io.StringIO(newline="")
+    writer = csv.writer(out)
+    writer.writerow(header)
+    writer.writerows(rows)
+    return io.BytesIO(out.getvalue().encode("utf-8"))
