@@ -3,6 +3,7 @@
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import SelectField, StringField, SubmitField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, Optional, ValidationError
 
 from app.i18n import _l
@@ -27,9 +28,13 @@ class HSCode:
 class ListField(StringField):
     """A `;`- or comma-separated list, e.g. "HACCP; Halal"."""
 
-    def process_formdata(self, valuelist):
-        super().process_formdata(valuelist)
-        self.data = split_list((self.data or "").replace(",", ";"))
+    def process_data(self, value) -> None:
+        """Stored lists hold strings or named records (certifications)."""
+        self.data = [getattr(item, "name", item) for item in value or []]
+
+    def process_formdata(self, valuelist) -> None:
+        if valuelist:
+            self.data = split_list((valuelist[0] or "").replace(",", ";"))
 
     def _value(self) -> str:
         return "; ".join(self.data or [])
@@ -50,12 +55,15 @@ class CountrySelectField(SelectField):
     def __init__(self, label=None, validators=None, **kwargs):
         super().__init__(label, validators, choices=[], **kwargs)
 
+    def _localized_choices(self) -> list[SelectChoice]:
+        return [SelectChoice(code, name) for code, name in country_choices()]
+
     def pre_validate(self, form) -> None:
-        self.choices = country_choices()
+        self.choices = self._localized_choices()
         super().pre_validate(form)
 
     def iter_choices(self):
-        self.choices = country_choices()
+        self.choices = self._localized_choices()
         return super().iter_choices()
 
 

@@ -39,8 +39,13 @@ def app():
 
 @pytest.fixture
 def db(app, monkeypatch):
-    """SQLAlchemy's "join an external transaction" recipe: commits in views, CLI and services
-    release savepoints; the outer transaction is rolled back after the test."""
+    """SQLAlchemy's "join an external transaction" recipe: a commit (in views, the CLI or the
+    factories below) releases a savepoint, a rollback (the error handler's) returns to the last
+    one; the outer transaction is rolled back after the test.
+
+    Requests in a test reuse the test's app context and so its session: the factories commit,
+    so an error handler's rollback cannot undo a test's own data.
+    """
     with app.app_context():
         connection = _db.engine.connect()
         transaction = connection.begin()
@@ -74,7 +79,7 @@ def make_company(db):
         company = Company(supplier_ref=supplier_ref or f"T{next(counter):04d}", name_ko=name_ko,
                           **fields)
         db.session.add(company)
-        db.session.flush()
+        db.session.commit()
         return company
 
     return make
@@ -90,7 +95,7 @@ def make_product(db):
         fields.setdefault("unit_price_usd", Decimal("1.20"))
         product = Product(company=company, name_ko=name_ko, **fields)
         db.session.add(product)
-        db.session.flush()
+        db.session.commit()
         return product
 
     return make
@@ -107,7 +112,7 @@ def make_buyer(db):
         fields.setdefault("interests", "Gluten-free rice noodles for supermarkets.")
         buyer = Buyer(company_name=company_name, **fields)
         db.session.add(buyer)
-        db.session.flush()
+        db.session.commit()
         return buyer
 
     return make
@@ -125,8 +130,10 @@ def make_user(db, make_company, make_buyer):
             owner["company_id"] = (company or make_company()).id
         elif role == Role.BUYER:
             owner["buyer_id"] = (buyer or make_buyer()).id
-        return auth_services.create_user(f"user{next(counter)}@example.com", PASSWORD, role,
+        user = auth_services.create_user(f"user{next(counter)}@example.com", PASSWORD, role,
                                          locale=locale, **owner)
+        db.session.commit()
+        return user
 
     return make
 

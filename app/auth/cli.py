@@ -23,7 +23,7 @@ def _owned_record(role: Role, ref: str | None) -> dict[str, int]:
         return {}
     if not ref:
         raise click.UsageError(_("A %(role)s account needs --ref: the supplier_ref or buyer_ref "
-                                 "of an imported record.", role=role.value))
+                                 "of an imported record.", role=role.label))
     model, column, key = ((Company, Company.supplier_ref, "company_id") if role == Role.SUPPLIER
                           else (Buyer, Buyer.buyer_ref, "buyer_id"))
     record_id = db.session.scalar(select(model.id).where(column == ref))
@@ -46,4 +46,5 @@ def create_command(role: str, ref: str | None, password: str, email: str) -> Non
     except DomainError as error:
         raise click.ClickException(error.text()) from error
     db.session.commit()
-    click.echo(_("Created %(role)s account %(email)s.", role=role, email=user.email))
+    click.echo(_("Created %(role)s account %(email)s.", role=Role(role).label,
+                 email=user.email))

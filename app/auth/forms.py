@@ -2,6 +2,7 @@
 
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, SelectField, SubmitField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, EqualTo, Length, ValidationError
 
 from app.auth.services import find_user
@@ -41,6 +42,7 @@ class ChangePasswordForm(FlaskForm):
 
 class LanguageForm(FlaskForm):
     locale = SelectField(_l("Language"), choices=[
-        ("", _l("Browser default")), ("en", "English"), ("ko", "한국어")])
+        SelectChoice("", _l("Browser default")), SelectChoice("en", "English"),
+        SelectChoice("ko", "한국어")])
     submit = SubmitField(_l("Save"))
 

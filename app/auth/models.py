@@ -9,6 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from app.extensions import db
+from app.i18n import _l
 
 
 def utcnow() -> datetime:
@@ -19,6 +20,11 @@ class Role(StrEnum):
     SUPPLIER = "supplier"
     BUYER = "buyer"
     ORGANISER = "organiser"
+
+    @property
+    def label(self) -> str:
+        return str({Role.SUPPLIER: _l("Supplier"), Role.BUYER: _l("Buyer"),
+                    Role.ORGANISER: _l("Organiser")}[self])
 
 
 class User(UserMixin, db.Model):
@@ -47,6 +53,10 @@ class User(UserMixin, db.Model):
 
     def check_password(self, password: str) -> bool:
         return check_password_hash(self.password_hash, password)
+
+    @property
+    def role_label(self) -> str:
+        return Role(self.role).label
 
     @property
     def is_organiser(self) -> bool:

@@ -2,6 +2,7 @@
 
 from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField, SubmitField, TextAreaField, URLField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, ValidationError
 
 from app.auth.forms import AccountFields
@@ -10,7 +11,7 @@ from app.i18n import _l
 from app.importing import pad_hs_digits
 from app.reference.hs import InvalidHSCode, normalize_hs
 
-LANGUAGE_CHOICES = [("en", "English"), ("ko", "한국어")]
+LANGUAGE_CHOICES = [SelectChoice("en", "English"), SelectChoice("ko", "한국어")]
 
 
 class HSCodeListField(ListField):

@@ -47,5 +47,5 @@ def load_command() -> None:
         auth_services.create_user(email, DEMO_PASSWORD, role, **owner)
     db.session.commit()
     for email, role, _ref in DEMO_ACCOUNTS:
-        click.echo(_("Demo log-in (%(role)s): %(email)s / %(password)s", role=role.value,
+        click.echo(_("Demo log-in (%(role)s): %(email)s / %(password)s", role=role.label,
                      email=email, password=DEMO_PASSWORD))

@@ -78,8 +78,8 @@ def test_korean_only_rows(db):
 
 def test_missing_required_column_is_named(db):
     header = [c for c in COLUMNS if c != "description_ko"]
+    table = table_of([[ROW[c] for c in header]], header=header)
     with pytest.raises(FileRejected) as error:
-        table = table_of([[ROW[c] for c in header]], header=header)
         import_catalogue(table)
     assert [(p.row, p.column) for p in error.value.problems] == [(1, "description_ko")]
     assert "description_ko" in error.value.problems[0].message
@@ -95,7 +95,8 @@ def test_bad_hs_code(db, value, fragment):
     [problem] = error.value.report.problems
     assert (problem.row, problem.column) == (3, "hs_code")
     assert fragment in problem.message
-    assert count(db, Product) == 0 and count(db, Company) == 0
+    assert count(db, Product) == 0
+    assert count(db, Company) == 0
 
 
 def test_bad_country(db):
@@ -103,7 +104,8 @@ def test_bad_country(db):
         import_catalogue(table_of([row(export_countries="US;XX;Korea")]))
     problems = error.value.report.problems
     assert [(p.row, p.column) for p in problems] == [(2, "export_countries")] * 2
-    assert "XX" in problems[0].message and "Korea" in problems[1].message
+    assert "XX" in problems[0].message
+    assert "Korea" in problems[1].message
 
 
 def test_duplicate_refs_name_the_first_row(db):
@@ -133,7 +135,8 @@ def test_reimport_updates_and_never_duplicates(db):
                                              export_countries="JP"),
                                          row(product_ref="P2", export_countries="VN")]))
     assert (changed.created, changed.updated, changed.unchanged) == (0, 1, 1)
-    assert count(db, Product) == 2 and count(db, Company) == 1
+    assert count(db, Product) == 2
+    assert count(db, Company) == 1
     product = db.session.scalar(select(Product).where(Product.product_ref == "P1"))
     assert product.unit_price_usd == Decimal("1.50")
     assert [c.name for c in product.certifications] == ["HACCP"]
@@ -148,7 +151,8 @@ def test_optional_columns_left_out_keep_stored_values(db):
                               header=header))
     product = db.session.scalar(select(Product))
     assert product.name_ko == "현미 쌀국수 (신제품)"
-    assert product.hs_code == "190219" and product.name_en == "Brown rice noodles"
+    assert product.hs_code == "190219"
+    assert product.name_en == "Brown rice noodles"
 
 
 def test_extra_columns_are_a_warning(db):
