@@ -46,6 +46,8 @@ class TestConfig(Config):
     SQLALCHEMY_DATABASE_URI = database_url(os.environ.get("TEST_DATABASE_URL"), "sqlite://")
     WTF_CSRF_ENABLED = False
     BABEL_DEFAULT_LOCALE = "en"
+    # Still a salted hash, but cheap: tests create hundreds of accounts.
+    PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"
 
 
 def config_for_environment() -> type[Config]:

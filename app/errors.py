@@ -5,6 +5,7 @@ from werkzeug.exceptions import HTTPException
 
 from app.extensions import db
 from app.i18n import _l
+from app.web import back_or
 
 
 class DomainError(Exception):
@@ -50,7 +51,7 @@ def register_error_handlers(app: Flask) -> None:
             return render_template("errors/error.html", status=error.status,
                                    message=error.text()), error.status
         flash(error.text(), "error")
-        return redirect(request.referrer or "/"), 303
+        return redirect(back_or()), 303
 
     @app.errorhandler(HTTPException)
     def handle_http_error(error: HTTPException):

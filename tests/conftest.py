@@ -5,6 +5,7 @@ from decimal import Decimal
 
 import flask_migrate
 import pytest
+from flask.testing import FlaskClient
 from flask_sqlalchemy.session import _app_ctx_id
 from sqlalchemy import text
 from sqlalchemy.orm import scoped_session, sessionmaker
@@ -43,8 +44,8 @@ def db(app, monkeypatch):
     factories below) releases a savepoint, a rollback (the error handler's) returns to the last
     one; the outer transaction is rolled back after the test.
 
-    Requests in a test reuse the test's app context and so its session: the factories commit,
-    so an error handler's rollback cannot undo a test's own data.
+    The factories commit, so that requests (each with a session of its own, see
+    IsolatedClient) see their rows.
     """
     with app.app_context():
         connection = _db.engine.connect()
@@ -61,8 +62,20 @@ def db(app, monkeypatch):
             connection.close()
 
 
+class IsolatedClient(FlaskClient):
+    """Each request in its own app context, as in production: its own `g` (locale, logged-in
+    user) and its own session; the test's session is expired afterwards to see its writes."""
+
+    def open(self, *args, **kwargs):
+        with self.application.app_context():
+            response = super().open(*args, **kwargs)
+        _db.session.expire_all()
+        return response
+
+
 @pytest.fixture
 def client(app, db):
+    app.test_client_class = IsolatedClient
     return app.test_client()
 
 

@@ -3,7 +3,7 @@
 import secrets
 from dataclasses import dataclass
 
-from sqlalchemy import Select, and_, distinct, func, or_, select
+from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
@@ -147,13 +147,13 @@ def company_search(filters: DirectoryFilters) -> Select:
 
 def region_names() -> list[str]:
     """Provinces (the first word of region_ko) that have suppliers."""
-    regions = db.session.scalars(select(distinct(Company.region_ko)).where(
+    regions = db.session.scalars(select(Company.region_ko).distinct().where(
         Company.region_ko.is_not(None)))
     return sorted({region.split()[0] for region in regions if region.strip()})
 
 
 def chapters_in_use() -> list[str]:
-    codes = db.session.scalars(select(distinct(func.substr(Product.hs_code, 1, 2))).where(
+    codes = db.session.scalars(select(func.substr(Product.hs_code, 1, 2)).distinct().where(
         Product.hs_code.is_not(None)))
     return sorted(codes)
 
