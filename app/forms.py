@@ -51,6 +51,26 @@ class CountryListField(ListField):
         self.data = codes
 
 
+class LanguageListField(ListField):
+    """ISO 639-1 codes, e.g. "ko; en"."""
+
+    def pre_validate(self, form) -> None:
+        import pycountry
+
+        codes = []
+        for raw in self.data or []:
+            code = raw.strip().lower()
+            if len(code) != 2 or pycountry.languages.get(alpha_2=code) is None:
+                raise ValidationError(_l("%(value)s is not a two-letter language code.",
+                                         value=raw))
+            codes.append(code)
+        self.data = codes
+
+    def process_data(self, value) -> None:
+        self.data = [code for code in (value or "").split(";") if code] \
+            if isinstance(value, str) else list(value or [])
+
+
 class CountrySelectField(SelectField):
     def __init__(self, label=None, validators=None, **kwargs):
         super().__init__(label, validators, choices=[], **kwargs)

@@ -5,7 +5,7 @@ import secrets
 from sqlalchemy import Select, select
 from sqlalchemy.orm import selectinload
 
-from app.auth.models import User
+from app.auth.models import User, utcnow
 from app.auth.permissions import ensure_buyer_editor, ensure_organiser
 from app.buyers.models import Buyer, BuyerHSCode
 from app.extensions import db
@@ -42,6 +42,7 @@ def update_buyer(buyer: Buyer, by: User, *, required_certifications: list[str],
     buyer.required_certifications = sorted(
         CertificationRegistry().many(required_certifications), key=lambda c: c.name)
     set_hs_codes(buyer, hs_codes)
+    buyer.updated_at = utcnow()
     db.session.flush()
     return buyer
 

@@ -7,7 +7,7 @@ from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from app.auth.models import User
+from app.auth.models import User, utcnow
 from app.auth.permissions import ensure_organiser
 from app.buyers.models import Buyer
 from app.buyers.services import set_hs_codes
@@ -109,6 +109,7 @@ def import_buyers(table: Table) -> ImportReport:
         if created:
             report.created += 1
         elif _snapshot(buyer) != before:
+            buyer.updated_at = utcnow()  # collections do not bump it
             report.updated += 1
         else:
             report.unchanged += 1

@@ -5,7 +5,7 @@ from wtforms import DecimalField, EmailField, StringField, SubmitField, TextArea
 from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional, Regexp
 
 from app.auth.forms import AccountFields
-from app.forms import CountryListField, HSCode, ListField, optional_text
+from app.forms import CountryListField, HSCode, LanguageListField, ListField, optional_text
 from app.i18n import _l
 
 REF_PATTERN = Regexp(r"^[A-Za-z0-9][A-Za-z0-9._-]*$",
@@ -39,6 +39,10 @@ class CompanyForm(FlaskForm):
     contact_phone = StringField(_l("Contact phone"), validators=optional_text(40))
     export_countries = CountryListField(
         _l("Export countries"), description=_l("Two-letter codes separated by ;, e.g. US; JP"))
+    languages = LanguageListField(
+        _l("Languages your team speaks in meetings"),
+        description=_l("Two-letter codes separated by ;, e.g. ko; en. Decides when an "
+                       "interpreter is needed."))
     submit = SubmitField(_l("Save company profile"))
 
 

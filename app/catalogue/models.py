@@ -13,6 +13,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    func,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -47,7 +48,11 @@ class Company(db.Model):
     contact_name: Mapped[str | None] = mapped_column(String(100))
     contact_email: Mapped[str | None] = mapped_column(String(254))
     contact_phone: Mapped[str | None] = mapped_column(String(40))
+    # Languages the company's people speak in meetings (ISO 639-1, ";"-separated).
+    languages: Mapped[str] = mapped_column(String(40), default="ko", server_default="ko")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow,
+                                                 onupdate=utcnow, server_default=func.now())
 
     products: Mapped[list["Product"]] = relationship(
         back_populates="company", cascade="all, delete-orphan", order_by="Product.product_ref"
@@ -55,6 +60,10 @@ class Company(db.Model):
     export_markets: Mapped[list["ExportMarket"]] = relationship(
         cascade="all, delete-orphan", order_by="ExportMarket.country_code"
     )
+
+    @property
+    def spoken_languages(self) -> list[str]:
+        return [code for code in (self.languages or "ko").split(";") if code]
 
     @property
     def export_countries(self) -> list[str]:

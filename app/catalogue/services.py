@@ -7,7 +7,7 @@ from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
-from app.auth.models import User
+from app.auth.models import User, utcnow
 from app.auth.permissions import ensure_company_editor
 from app.catalogue.models import Certification, Company, ExportMarket, Product
 from app.errors import DomainError
@@ -41,6 +41,8 @@ def create_company(name_ko: str, supplier_ref: str | None = None, **fields) -> C
 def update_company(company: Company, by: User, **fields) -> Company:
     ensure_company_editor(by, company.id)
     export_countries = fields.pop("export_countries", None)
+    if "languages" in fields:
+        fields["languages"] = ";".join(fields["languages"] or ["ko"])
     for name, value in fields.items():
         setattr(company, name, value or None)
     if export_countries is not None:
@@ -52,11 +54,14 @@ def update_company(company: Company, by: User, **fields) -> Company:
 def set_export_markets(company: Company, codes: list[str]) -> None:
     """Diff rather than replace: a delete and re-insert of the same key in one flush collides."""
     wanted = set(codes)
+    if wanted == set(company.export_countries):
+        return
     for market in list(company.export_markets):
         if market.country_code not in wanted:
             company.export_markets.remove(market)
     have = set(company.export_countries)
     company.export_markets += [ExportMarket(country_code=c) for c in sorted(wanted - have)]
+    company.updated_at = utcnow()  # collections do not bump it; matching reads it
 
 
 def save_product(company: Company, by: User, product: Product | None = None, *,
@@ -74,6 +79,7 @@ def save_product(company: Company, by: User, product: Product | None = None, *,
         setattr(product, name, value if value != "" else None)
     product.certifications = sorted(CertificationRegistry().many(certifications),
                                     key=lambda c: c.name)
+    product.updated_at = utcnow()
     try:
         db.session.flush()
     except IntegrityError as error:  # a concurrent save took the ref after our check

@@ -8,7 +8,7 @@ from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from app.auth.models import User
+from app.auth.models import User, utcnow
 from app.auth.permissions import ensure_company_editor, ensure_organiser
 from app.catalogue.models import Company, Product
 from app.catalogue.services import set_export_markets
@@ -171,6 +171,7 @@ def _apply(rows: list[ProductRow], report: ImportReport) -> None:
             wanted = certs.many(item.certifications)
             if [c.name for c in product.certifications] != sorted(c.name for c in wanted):
                 product.certifications = sorted(wanted, key=lambda c: c.name)
+                product.updated_at = utcnow()  # collections do not bump it
                 changed = True
         if product.id is not None:
             report.updated += changed

@@ -29,7 +29,8 @@ bp = Blueprint("catalogue", __name__)
 PRODUCT_FIELDS = ("product_ref", "name_ko", "name_en", "description_ko", "description_en",
                   "hs_code", "moq", "unit_price_usd")
 COMPANY_FIELDS = ("name_ko", "name_en", "region_ko", "description_ko", "description_en",
-                  "website", "contact_name", "contact_email", "contact_phone", "export_countries")
+                  "website", "contact_name", "contact_email", "contact_phone", "export_countries",
+                  "languages")
 
 
 @bp.route("/register/supplier", methods=["GET", "POST"])

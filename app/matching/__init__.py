@@ -1,0 +1,1 @@
+"""Cross-lingual pre-matching of buyers and suppliers: embeddings, FAISS, scores, explanations."""

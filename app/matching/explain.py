@@ -1,0 +1,92 @@
+"""Why a pair was matched, in the viewer's language, citing the catalogue lines that matched."""
+
+from dataclasses import dataclass, field
+
+from babel import Locale
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from app.buyers.models import Buyer
+from app.catalogue.models import Company, Product
+from app.extensions import db
+from app.i18n import _, current_language
+from app.matching.scoring import PairScore
+from app.reference.countries import country_name
+from app.reference.hs import hs_description
+
+
+@dataclass
+class MatchedProduct:
+    product: Product
+    percent: int            # cosine similarity as a percentage
+    words_in_common: bool
+
+
+@dataclass
+class Explanation:
+    products: list[MatchedProduct] = field(default_factory=list)
+    reasons: list[str] = field(default_factory=list)     # what speaks for the pair
+    cautions: list[str] = field(default_factory=list)    # what the viewer should check
+    interpreter_needed: bool = False
+
+
+def language_name(code: str) -> str:
+    """"Korean", "영어": the language's name in the viewer's language (CLDR)."""
+    return Locale.parse(code).get_display_name(current_language()) or code
+
+
+def explain(pair: PairScore, buyer: Buyer, company: Company,
+            products: dict[int, Product]) -> Explanation:
+    out = Explanation()
+    for evidence in pair.products:
+        product = products.get(evidence.product_id)
+        if product is not None:
+            out.products.append(MatchedProduct(product, round(100 * evidence.similarity),
+                                               evidence.lexical >= 0.15))
+    best = pair.best
+    best_product = products.get(best.product_id)
+    if best.hs_code:
+        level = {6: _("subheading"), 4: _("heading"), 2: _("chapter")}[best.hs_level]
+        shared = best_product.hs_code[:best.hs_level] if best_product and \
+            best_product.hs_code else best.hs_code
+        out.reasons.append(_("Same HS %(level)s %(code)s (%(name)s) as your interest %(interest)s.",
+                             level=level, code=shared, name=hs_description(shared),
+                             interest=best.hs_code))
+    required = [c.name for c in buyer.required_certifications]
+    if required:
+        missing = [name for name in required
+                   if name.casefold() not in {m.casefold() for m in best.certifications_met}]
+        if best.certifications_met:
+            out.reasons.append(_("Holds the required certifications: %(names)s.",
+                                 names=", ".join(best.certifications_met)))
+        if missing:
+            out.cautions.append(_("Missing required certifications: %(names)s.",
+                                  names=", ".join(missing)))
+    if pair.exports_to_country:
+        out.reasons.append(_("Already exports to %(country)s.",
+                             country=country_name(buyer.country)))
+    if best_product is not None and best_product.moq:
+        out.reasons.append(_("Minimum order: %(moq)s.", moq=best_product.moq))
+    spoken = company.spoken_languages
+    if buyer.language not in spoken:
+        out.interpreter_needed = True
+        out.cautions.append(_(
+            "An interpreter will be needed: the buyer speaks %(buyer)s, the supplier's team "
+            "%(supplier)s.", buyer=language_name(buyer.language),
+            supplier=", ".join(language_name(code) for code in spoken)))
+    return out
+
+
+def explain_all(pairs: list[PairScore]) -> dict[tuple[int, int], Explanation]:
+    """Explanations for a page of pairs, loading their records in a few queries."""
+    product_ids = {e.product_id for pair in pairs for e in pair.products}
+    products = {p.id: p for p in db.session.scalars(
+        select(Product).where(Product.id.in_(product_ids))
+        .options(selectinload(Product.certifications)))}
+    companies = {c.id: c for c in db.session.scalars(
+        select(Company).where(Company.id.in_({p.company_id for p in pairs})))}
+    buyers = {b.id: b for b in db.session.scalars(
+        select(Buyer).where(Buyer.id.in_({p.buyer_id for p in pairs}))
+        .options(selectinload(Buyer.required_certifications)))}
+    return {(p.buyer_id, p.company_id): explain(p, buyers[p.buyer_id], companies[p.company_id],
+                                                 products) for p in pairs}

@@ -1,0 +1,105 @@
+"""Stored vectors, match preferences and organisers' pre-matching runs."""
+
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import (
+    CheckConstraint,
+    DateTime,
+    Float,
+    ForeignKey,
+    Integer,
+    LargeBinary,
+    String,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.auth.models import utcnow
+from app.buyers.models import Buyer
+from app.catalogue.models import Company
+from app.extensions import db
+
+
+class ProductEmbedding(db.Model):
+    """A product's vector under one model, with the hash of the text it was computed from."""
+
+    __table_args__ = (UniqueConstraint("product_id", "model"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    product_id: Mapped[int] = mapped_column(ForeignKey("product.id", ondelete="CASCADE"))
+    model: Mapped[str] = mapped_column(String(120))
+    text_hash: Mapped[str] = mapped_column(String(64))
+    vector: Mapped[bytes] = mapped_column(LargeBinary)
+    embedded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class BuyerEmbedding(db.Model):
+    __table_args__ = (UniqueConstraint("buyer_id", "model"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    buyer_id: Mapped[int] = mapped_column(ForeignKey("buyer.id", ondelete="CASCADE"))
+    model: Mapped[str] = mapped_column(String(120))
+    text_hash: Mapped[str] = mapped_column(String(64))
+    vector: Mapped[bytes] = mapped_column(LargeBinary)
+    embedded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class Preference(StrEnum):
+    MEET = "meet"
+    MUST_MEET = "must_meet"
+    NO_THANKS = "no_thanks"
+
+
+class MatchPreference(db.Model):
+    """What one side thinks of a pair; "no thanks" from either side removes the pair."""
+
+    __table_args__ = (
+        UniqueConstraint("buyer_id", "company_id", "side"),
+        CheckConstraint("side IN ('buyer', 'supplier')", name="known_side"),
+        CheckConstraint("choice IN ('meet', 'must_meet', 'no_thanks')", name="known_choice"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    buyer_id: Mapped[int] = mapped_column(ForeignKey("buyer.id", ondelete="CASCADE"), index=True)
+    company_id: Mapped[int] = mapped_column(ForeignKey("company.id", ondelete="CASCADE"),
+                                            index=True)
+    side: Mapped[str] = mapped_column(String(10))
+    choice: Mapped[str] = mapped_column(String(12))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow,
+                                                 onupdate=utcnow)
+
+
+class MatchRun(db.Model):
+    """An organiser's pre-matching of every buyer, reviewed and then published."""
+
+    __table_args__ = (CheckConstraint("status IN ('draft', 'published')", name="known_status"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    model: Mapped[str] = mapped_column(String(120))
+    data_version: Mapped[str] = mapped_column(String(200))
+    top_n: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(10), default="draft")
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    published_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    results: Mapped[list["MatchResult"]] = relationship(
+        back_populates="run", cascade="all, delete-orphan",
+        order_by="(MatchResult.buyer_id, MatchResult.rank)")
+
+
+class MatchResult(db.Model):
+    __table_args__ = (UniqueConstraint("run_id", "buyer_id", "company_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("match_run.id", ondelete="CASCADE"))
+    buyer_id: Mapped[int] = mapped_column(ForeignKey("buyer.id", ondelete="CASCADE"), index=True)
+    company_id: Mapped[int] = mapped_column(ForeignKey("company.id", ondelete="CASCADE"),
+                                            index=True)
+    rank: Mapped[int] = mapped_column(Integer)
+    score: Mapped[float] = mapped_column(Float)
+
+    run: Mapped[MatchRun] = relationship(back_populates="results")
+    buyer: Mapped[Buyer] = relationship()
+    company: Mapped[Company] = relationship()

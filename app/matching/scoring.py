@@ -1,0 +1,132 @@
+"""Pair scores: meaning (embeddings), words (bigram BM25), HS codes, certifications, markets.
+
+A pair's score is that of the supplier's best product for the buyer, plus company-level
+signals. Every weight comes from `bench/match_quality.py` on the development set (see there).
+"""
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from app.matching.tables import BuyerFacts, ProductTable, hs_parts
+
+
+@dataclass(frozen=True)
+class Weights:
+    semantic: float = 1.0       # cosine similarity of the best product
+    lexical: float = 0.3        # bigram BM25 relative to the query's ceiling
+    hs: float = 0.15            # HS agreement: subheading 1, heading .7, chapter .4
+    certification: float = 0.2  # share of the buyer's required certifications the product holds
+    export: float = 0.03        # the supplier already exports to the buyer's country
+    breadth: float = 0.1        # similarity of the supplier's second-best product
+
+
+WEIGHTS = Weights()
+HS_CREDIT = np.array([0.0, 0.4, 0.7, 1.0], dtype=np.float32)  # by levels shared: 0, 2, 4, 6
+
+
+@dataclass
+class ProductEvidence:
+    product_id: int
+    similarity: float
+    lexical: float
+    hs_level: int              # digits shared with the buyer's nearest HS code (0, 2, 4, 6)
+    hs_code: str | None        # the buyer's code it agrees with
+    certifications_met: list[str]
+    score: float
+
+
+@dataclass
+class PairScore:
+    buyer_id: int
+    company_id: int
+    score: float
+    semantic: float
+    exports_to_country: bool
+    products: list[ProductEvidence] = field(default_factory=list)
+
+    @property
+    def best(self) -> ProductEvidence:
+        return self.products[0]
+
+
+def hs_levels(table: ProductTable, rows: np.ndarray, codes: list[str]
+              ) -> tuple[np.ndarray, np.ndarray]:
+    """Per product row: levels shared (0-3) with the buyer's best-agreeing code, and which."""
+    levels = np.zeros(len(rows), dtype=np.int64)
+    which = np.full(len(rows), -1, dtype=np.int64)
+    hs = table.hs[rows]
+    for index, code in enumerate(codes):
+        parts = hs_parts(code)
+        depth = len(code) // 2
+        level = np.zeros(len(rows), dtype=np.int64)
+        for n in range(depth):
+            level = np.where((level == n) & (hs[:, n] == parts[n]), n + 1, level)
+        # Agreeing with all the buyer asked for counts as full agreement.
+        level = np.where(level == depth, 3, level)
+        better = level > levels
+        levels = np.where(better, level, levels)
+        which = np.where(better, index, which)
+    return levels, which
+
+
+def product_scores(table: ProductTable, rows: np.ndarray, similarity: np.ndarray,
+                   buyer: BuyerFacts, weights: Weights = WEIGHTS) -> dict[str, np.ndarray]:
+    """Every feature and the weighted score of (buyer, product) for the given product rows."""
+    lexical = np.zeros(len(rows), dtype=np.float32)
+    if buyer.ceiling > 0 and len(rows):
+        raw = np.asarray((table.lexical[rows] @ buyer.query.T).todense()).ravel()
+        lexical = np.minimum(1.0, raw / buyer.ceiling)
+    levels, which = hs_levels(table, rows, buyer.hs_codes)
+    columns = [table.certification_columns[name] for name in buyer.required
+               if name in table.certification_columns]
+    if buyer.required and len(rows):
+        held = np.asarray(table.certifications[rows][:, columns].sum(axis=1)).ravel() \
+            if columns else np.zeros(len(rows))
+        certification = held / len(buyer.required)
+    else:
+        certification = np.zeros(len(rows), dtype=np.float32)
+    score = (weights.semantic * similarity + weights.lexical * lexical
+             + weights.hs * HS_CREDIT[levels] + weights.certification * certification)
+    return {"similarity": similarity, "lexical": lexical, "levels": levels, "which": which,
+            "certification": certification, "score": score}
+
+
+def aggregate(table: ProductTable, rows: np.ndarray, features: dict[str, np.ndarray],
+              buyer: BuyerFacts, weights: Weights = WEIGHTS, evidence: int = 3
+              ) -> list[PairScore]:
+    """One PairScore per company: best product, breadth and export market added."""
+    companies = table.company_ids[rows]
+    order = np.lexsort((-features["score"], companies))
+    pairs = []
+    required = set(buyer.required)
+    names = {column: name for name, column in table.certification_columns.items()}
+    start = 0
+    while start < len(order):
+        company = companies[order[start]]
+        end = start
+        while end < len(order) and companies[order[end]] == company:
+            end += 1
+        members = order[start:end]
+        sims = np.sort(features["similarity"][members])[::-1]
+        exports = buyer.country in table.export_countries.get(int(company), frozenset())
+        score = float(features["score"][members[0]]
+                      + weights.breadth * (sims[1] if len(sims) > 1 else 0.0)
+                      + weights.export * exports)
+        pair = PairScore(buyer.id, int(company), score, float(sims[0]), exports)
+        for member in members[:evidence]:
+            row = rows[member]
+            held = {names[c] for c in table.certifications[row].indices}
+            level = int(features["levels"][member])
+            pair.products.append(ProductEvidence(
+                product_id=int(table.ids[row]),
+                similarity=float(features["similarity"][member]),
+                lexical=float(features["lexical"][member]),
+                hs_level=(0, 2, 4, 6)[level],
+                hs_code=buyer.hs_codes[features["which"][member]] if level else None,
+                certifications_met=sorted(held & required),
+                score=float(features["score"][member])))
+        pairs.append(pair)
+        start = end
+    pairs.sort(key=lambda p: -p.score)
+    return pairs

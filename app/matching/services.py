@@ -1,0 +1,225 @@
+"""Matching for the pages, the CLI and the benchmarks: rank, filter, remember preferences."""
+
+from dataclasses import dataclass
+
+import numpy as np
+from sqlalchemy import delete, select
+
+from app.auth.models import User, utcnow
+from app.auth.permissions import ensure_buyer_editor, ensure_company_editor, ensure_organiser
+from app.buyers.models import Buyer
+from app.catalogue.models import Certification, Company, Product
+from app.errors import DomainError
+from app.extensions import db
+from app.i18n import _l
+from app.matching.engine import engine
+from app.matching.models import MatchPreference, MatchResult, MatchRun, Preference
+from app.matching.scoring import WEIGHTS, PairScore, Weights, aggregate, product_scores
+
+EXACT_UP_TO = 20_000   # below this many products every product is scored: exact ranking
+CANDIDATES = 2_000     # above it, the products nearest in meaning are scored
+
+
+class RunAlreadyPublished(DomainError):
+    message = _l("This pre-matching is already published.")
+
+
+@dataclass
+class MatchFilters:
+    region: str = ""
+    certification: str = ""
+    chapter: str = ""
+    max_moq: int | None = None
+
+
+def excluded_companies(buyer_id: int) -> set[int]:
+    """Suppliers this buyer will not be shown: "no thanks" from either side."""
+    return set(db.session.scalars(select(MatchPreference.company_id).where(
+        MatchPreference.buyer_id == buyer_id, MatchPreference.choice == Preference.NO_THANKS)))
+
+
+def excluded_buyers(company_id: int) -> set[int]:
+    return set(db.session.scalars(select(MatchPreference.buyer_id).where(
+        MatchPreference.company_id == company_id, MatchPreference.choice == Preference.NO_THANKS)))
+
+
+def rank_suppliers(buyer: Buyer, *, limit: int = 20, weights: Weights = WEIGHTS,
+                   exclude: set[int] | None = None) -> list[PairScore]:
+    """The suppliers best for `buyer`, best first."""
+    matching = engine()
+    space = matching.space("product")
+    table = matching.product_table()
+    facts = matching.buyer_facts().get(buyer.id)
+    vector = matching.buyer_vector(buyer.id)
+    if facts is None or vector is None or not len(space.index):
+        return []
+    k = len(space.index) if len(space.index) <= EXACT_UP_TO else CANDIDATES
+    similarities, ids = space.index.search(vector[None, :], k)
+    keep = ids[0] >= 0
+    rows = table.rows_of(ids[0][keep])
+    features = product_scores(table, rows, similarities[0][keep], facts, weights)
+    pairs = aggregate(table, rows, features, facts, weights)
+    excluded = excluded_companies(buyer.id) | (exclude or set())
+    return [pair for pair in pairs if pair.company_id not in excluded][:limit]
+
+
+def rank_buyers(company: Company, *, limit: int = 20, weights: Weights = WEIGHTS
+                ) -> list[PairScore]:
+    """The buyers best for `company`, scored exactly as the buyers' own rankings score it."""
+    matching = engine()
+    matching.space("product")
+    table = matching.product_table()
+    rows = table.company_rows.get(company.id)
+    buyer_space = matching.space("buyer")
+    if rows is None or not len(buyer_space.index):
+        return []
+    vectors = matching.product_vectors(table.ids[rows])
+    k = min(len(buyer_space.index), 1_000)
+    _sims, candidate_ids = buyer_space.index.search(vectors, k)
+    candidates = np.unique(candidate_ids[candidate_ids >= 0])
+    facts = matching.buyer_facts()
+    excluded = excluded_buyers(company.id)
+    pairs = []
+    for buyer_id in candidates.tolist():
+        if buyer_id in excluded or buyer_id not in facts:
+            continue
+        similarity = vectors @ matching.buyer_vector(buyer_id)
+        features = product_scores(table, rows, similarity, facts[buyer_id], weights)
+        pairs.extend(aggregate(table, rows, features, facts[buyer_id], weights))
+    pairs.sort(key=lambda pair: -pair.score)
+    return pairs[:limit]
+
+
+def filter_pairs(pairs: list[PairScore], filters: MatchFilters) -> list[PairScore]:
+    """Keep pairs whose supplier fits the buyer's filters (region, certification, HS, MOQ)."""
+    if not (filters.region or filters.certification or filters.chapter or filters.max_moq):
+        return pairs
+    stmt = select(Company.id).where(Company.id.in_([p.company_id for p in pairs]))
+    if filters.region:
+        stmt = stmt.where(Company.region_ko.startswith(filters.region, autoescape=True))
+    product_conditions = []
+    if filters.certification:
+        product_conditions.append(Product.certifications.any(
+            Certification.name == filters.certification))
+    if filters.chapter:
+        product_conditions.append(Product.hs_code.startswith(filters.chapter, autoescape=True))
+    if product_conditions:
+        stmt = stmt.where(Company.products.any(*product_conditions))
+    allowed = set(db.session.scalars(stmt))
+    pairs = [p for p in pairs if p.company_id in allowed]
+    if filters.max_moq:
+        quantities = {p.id: leading_number(p.moq) for p in db.session.scalars(select(Product).where(
+            Product.id.in_([e.product_id for pair in pairs for e in pair.products])))}
+        pairs = [p for p in pairs if (q := quantities.get(p.best.product_id)) is None
+                 or q <= filters.max_moq]
+    return pairs
+
+
+def leading_number(text: str | None) -> int | None:
+    """The quantity of an MOQ such as "500 boxes" or "1,000 units"; None if there is none."""
+    digits = ""
+    for char in (text or "").replace(",", "").strip():
+        if char.isdigit():
+            digits += char
+        elif digits:
+            break
+    return int(digits) if digits else None
+
+
+def set_preference(buyer: Buyer, company: Company, choice: Preference | None, *, side: str,
+                   by: User) -> None:
+    """Meet / Must meet / No thanks from one side; None clears it."""
+    if side == "buyer":
+        ensure_buyer_editor(by, buyer.id)
+    else:
+        ensure_company_editor(by, company.id)
+    db.session.execute(delete(MatchPreference).where(
+        MatchPreference.buyer_id == buyer.id, MatchPreference.company_id == company.id,
+        MatchPreference.side == side))
+    if choice is not None:
+        db.session.add(MatchPreference(buyer_id=buyer.id, company_id=company.id, side=side,
+                                       choice=Preference(choice)))
+    db.session.flush()
+
+
+def preferences_of_buyer(buyer_id: int) -> dict[int, str]:
+    return dict(db.session.execute(select(MatchPreference.company_id, MatchPreference.choice)
+                                   .where(MatchPreference.buyer_id == buyer_id,
+                                          MatchPreference.side == "buyer")).all())
+
+
+def preferences_of_company(company_id: int) -> dict[int, str]:
+    return dict(db.session.execute(select(MatchPreference.buyer_id, MatchPreference.choice)
+                                   .where(MatchPreference.company_id == company_id,
+                                          MatchPreference.side == "supplier")).all())
+
+
+def prematch_all(*, top: int = 10, weights: Weights = WEIGHTS) -> dict[int, list[PairScore]]:
+    """Every buyer's ranking, for runs and exports."""
+    buyers = db.session.scalars(select(Buyer).order_by(Buyer.id)).all()
+    return {buyer.id: rank_suppliers(buyer, limit=top, weights=weights) for buyer in buyers}
+
+
+def create_run(by: User, *, top: int = 10) -> MatchRun:
+    """Pre-match every buyer into a draft run for the organiser to review."""
+    ensure_organiser(by)
+    rankings = prematch_all(top=top)
+    run = MatchRun(model=engine().embedder.name, top_n=top, created_by_id=by.id,
+                   data_version=engine().space("product").version, status="draft")
+    db.session.add(run)
+    for buyer_id, pairs in rankings.items():
+        for rank, pair in enumerate(pairs, start=1):
+            run.results.append(MatchResult(buyer_id=buyer_id, company_id=pair.company_id,
+                                           rank=rank, score=pair.score))
+    db.session.flush()
+    return run
+
+
+def remove_result(result: MatchResult, by: User) -> None:
+    ensure_organiser(by)
+    if result.run.status == "published":
+        raise RunAlreadyPublished()
+    db.session.delete(result)
+    db.session.flush()
+
+
+def publish_run(run: MatchRun, by: User) -> None:
+    """Publish one run; an earlier published run goes back to draft."""
+    ensure_organiser(by)
+    for other in db.session.scalars(select(MatchRun).where(MatchRun.status == "published")):
+        other.status, other.published_at = "draft", None
+    run.status, run.published_at = "published", utcnow()
+    db.session.flush()
+
+
+def published_picks(buyer_id: int | None = None, company_id: int | None = None) -> set[int]:
+    """Counterparts the organisers recommend in the published run."""
+    stmt = select(MatchResult).join(MatchRun).where(MatchRun.status == "published")
+    if buyer_id is not None:
+        return set(db.session.scalars(stmt.where(MatchResult.buyer_id == buyer_id)
+                                      .with_only_columns(MatchResult.company_id)))
+    return set(db.session.scalars(stmt.where(MatchResult.company_id == company_id)
+                                  .with_only_columns(MatchResult.buyer_id)))
+
+
+def export_rankings(top: int) -> dict[str, list[str]]:
+    """{buyer_ref: [supplier_ref, ...]} as FORMATS.md's match export."""
+    refs = dict(db.session.execute(select(Company.id, Company.supplier_ref)).all())
+    buyer_refs = dict(db.session.execute(select(Buyer.id, Buyer.buyer_ref)).all())
+    return {buyer_refs[buyer_id]: [refs[p.company_id] for p in pairs]
+            for buyer_id, pairs in prematch_all(top=top).items()}
+
+
+def index_status() -> list[dict]:
+    """Per side: vectors indexed, the data version they reflect, and whether that is current."""
+    from app.matching.vectors import data_version
+
+    matching = engine()
+    rows = []
+    for kind in ("product", "buyer"):
+        space = matching.loaded_space(kind)
+        rows.append({"kind": kind, "model": matching.spec,
+                     "indexed": len(space.index) if space else None,
+                     "index_kind": space.index.kind if space else None,
+                     "current": space is not None and space.version == data_version(kind)})
+    return rows

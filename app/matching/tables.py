@@ -1,0 +1,153 @@
+"""Column arrays of every product and buyer, so pairs are scored with numpy, not row by row."""
+
+import zlib
+from dataclasses import dataclass, field
+
+import numpy as np
+from scipy import sparse
+from sqlalchemy import select
+
+from app.buyers.models import Buyer, BuyerHSCode, buyer_required_certification
+from app.catalogue.models import Certification, ExportMarket, Product, product_certification
+from app.extensions import db
+from app.matching.lexical import K1, B, bigrams
+from app.matching.texts import buyer_text, product_text
+
+HASH_BUCKETS = 1 << 20  # hashed bigram ids: stable across processes (crc32), few collisions
+
+
+def _bucket(term: str) -> int:
+    return zlib.crc32(term.encode("utf-8")) % HASH_BUCKETS
+
+
+def hs_parts(code: str | None) -> tuple[int, int, int]:
+    """(chapter, heading, subheading) as integers, -1 where the code does not go that deep."""
+    code = code or ""
+    return tuple(int(code[:n]) if len(code) >= n else -1 for n in (2, 4, 6))
+
+
+@dataclass
+class ProductTable:
+    ids: np.ndarray                 # sorted product ids
+    company_ids: np.ndarray
+    hs: np.ndarray                  # (n, 3) chapter, heading, subheading or -1
+    certifications: sparse.csr_matrix   # (n, certs) 1 where the product holds it
+    lexical: sparse.csr_matrix      # (n, HASH_BUCKETS) BM25 document weights of bigrams
+    idf: np.ndarray                 # (HASH_BUCKETS,) inverse document frequency
+    certification_columns: dict[str, int]
+    export_countries: dict[int, frozenset[str]]
+    company_rows: dict[int, np.ndarray] = field(default_factory=dict)
+
+    @classmethod
+    def load(cls) -> "ProductTable":
+        rows = db.session.execute(select(
+            Product.id, Product.company_id, Product.hs_code, Product.name_ko, Product.name_en,
+            Product.description_ko, Product.description_en).order_by(Product.id)).all()
+        n = len(rows)
+        ids = np.fromiter((r.id for r in rows), np.int64, n)
+        company_ids = np.fromiter((r.company_id for r in rows), np.int64, n)
+        hs = np.array([hs_parts(r.hs_code) for r in rows], dtype=np.int64).reshape(n, 3)
+        columns = {name.casefold(): i for i, name in enumerate(
+            db.session.scalars(select(Certification.name).order_by(Certification.id)))}
+        held = db.session.execute(select(product_certification.c.product_id,
+                                         Certification.name).join(Certification)).all()
+        position = {pid: i for i, pid in enumerate(ids.tolist())}
+        cert_rows = [position[pid] for pid, _name in held if pid in position]
+        cert_cols = [columns[name.casefold()] for pid, name in held if pid in position]
+        certifications = sparse.csr_matrix(
+            (np.ones(len(cert_rows), np.float32), (cert_rows, cert_cols)),
+            shape=(n, max(len(columns), 1)))
+        lexical, idf = _bm25_documents([product_text(r) for r in rows])
+        markets: dict[int, set[str]] = {}
+        for company_id, code in db.session.execute(select(ExportMarket.company_id,
+                                                          ExportMarket.country_code)):
+            markets.setdefault(company_id, set()).add(code)
+        table = cls(ids, company_ids, hs, certifications, lexical, idf, columns,
+                    {cid: frozenset(codes) for cid, codes in markets.items()})
+        order = np.argsort(company_ids, kind="stable")
+        bounds = np.flatnonzero(np.diff(company_ids[order])) + 1
+        for chunk in np.split(order, bounds) if n else []:
+            table.company_rows[int(company_ids[chunk[0]])] = chunk
+        return table
+
+    def rows_of(self, product_ids: np.ndarray) -> np.ndarray:
+        return np.searchsorted(self.ids, product_ids)
+
+    def query_vector(self, text: str) -> tuple[sparse.csr_matrix, float]:
+        """The query's IDF-weighted bigrams, and its score against itself (the ceiling)."""
+        return query_vector(text, self.idf)
+
+
+def _bm25_documents(texts: list[str]) -> tuple[sparse.csr_matrix, np.ndarray]:
+    grams = [bigrams(text) for text in texts]
+    indptr, indices, counts = [0], [], []
+    for doc in grams:
+        merged: dict[int, int] = {}
+        for term, count in doc.items():
+            bucket = _bucket(term)
+            merged[bucket] = merged.get(bucket, 0) + count
+        indices.extend(merged.keys())
+        counts.extend(merged.values())
+        indptr.append(len(indices))
+    n = len(texts)
+    tf = sparse.csr_matrix((np.asarray(counts, np.float32), np.asarray(indices, np.int64),
+                            np.asarray(indptr, np.int64)), shape=(n, HASH_BUCKETS))
+    lengths = np.asarray(tf.sum(axis=1)).ravel()
+    average = lengths.mean() if n else 1.0
+    df = np.bincount(tf.indices, minlength=HASH_BUCKETS).astype(np.float32)
+    idf = np.log1p((n - df + 0.5) / (df + 0.5)).astype(np.float32)
+    norm = K1 * (1 - B + B * lengths / (average or 1.0))
+    weights = tf.copy()
+    row_norm = np.repeat(norm, np.diff(tf.indptr)).astype(np.float32)
+    weights.data = tf.data * (K1 + 1) / (tf.data + row_norm)
+    return weights.tocsr(), idf
+
+
+def query_vector(text: str, idf: np.ndarray) -> tuple[sparse.csr_matrix, float]:
+    merged: dict[int, float] = {}
+    for term in bigrams(text):
+        merged[_bucket(term)] = 1.0
+    cols = np.fromiter(merged.keys(), np.int64, len(merged))
+    values = idf[cols]
+    vector = sparse.csr_matrix((values, (np.zeros(len(cols), np.int64), cols)),
+                               shape=(1, HASH_BUCKETS))
+    # A document that is the query itself, at average length, scores about the idf sum.
+    return vector, float(values.sum())
+
+
+@dataclass
+class BuyerFacts:
+    id: int
+    country: str
+    language: str
+    required: list[str]          # casefolded names
+    hs_codes: list[str]
+    query: sparse.csr_matrix
+    ceiling: float
+
+
+def buyer_facts(buyer: Buyer, idf: np.ndarray) -> BuyerFacts:
+    vector, ceiling = query_vector(buyer_text(buyer), idf)
+    return BuyerFacts(buyer.id, buyer.country, buyer.language,
+                      [c.name.casefold() for c in buyer.required_certifications],
+                      buyer.hs_codes, vector, ceiling)
+
+
+def all_buyer_facts(idf: np.ndarray) -> list[BuyerFacts]:
+    """Every buyer, with relationships loaded in three queries."""
+    buyers = db.session.scalars(select(Buyer).order_by(Buyer.id)).all()
+    required: dict[int, list[str]] = {}
+    for buyer_id, name in db.session.execute(
+            select(buyer_required_certification.c.buyer_id, Certification.name)
+            .join(Certification)):
+        required.setdefault(buyer_id, []).append(name.casefold())
+    codes: dict[int, list[str]] = {}
+    for buyer_id, code in db.session.execute(select(BuyerHSCode.buyer_id, BuyerHSCode.code)):
+        codes.setdefault(buyer_id, []).append(code)
+    facts = []
+    for buyer in buyers:
+        vector, ceiling = query_vector(buyer_text(buyer), idf)
+        facts.append(BuyerFacts(buyer.id, buyer.country, buyer.language,
+                                required.get(buyer.id, []), sorted(codes.get(buyer.id, [])),
+                                vector, ceiling))
+    return facts

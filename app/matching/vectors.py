@@ -1,0 +1,103 @@
+"""Keeping stored vectors in step with the catalogue: only changed texts are embedded again."""
+
+from collections.abc import Callable
+from datetime import datetime
+
+import numpy as np
+from sqlalchemy import and_, func, or_, select
+
+from app.auth.models import utcnow
+from app.buyers.models import Buyer
+from app.catalogue.models import Company, Product
+from app.extensions import db
+from app.matching.embedders import Embedder
+from app.matching.models import BuyerEmbedding, ProductEmbedding
+from app.matching.texts import buyer_text, product_text, text_hash
+
+Progress = Callable[[int, int], None]
+BATCH = 512
+
+# kind -> (model, its embedding table, the embedding's foreign key, the text of one record)
+SIDES = {
+    "product": (Product, ProductEmbedding, ProductEmbedding.product_id),
+    "buyer": (Buyer, BuyerEmbedding, BuyerEmbedding.buyer_id),
+}
+
+
+def data_version(kind: str) -> str:
+    """Changes whenever a record of this side is added, edited or deleted.
+
+    Products also follow their companies (export markets, languages). SQLite may hand a
+    deleted highest id to the next insert, but that insert moves the newest timestamp.
+    """
+    model = SIDES[kind][0]
+    parts = db.session.execute(
+        select(func.count(model.id), func.max(model.id), func.max(model.updated_at))).one()
+    if kind == "product":
+        parts = (*parts, *db.session.execute(
+            select(func.count(Company.id), func.max(Company.updated_at))).one())
+    return ":".join(value.isoformat() if isinstance(value, datetime) else str(value)
+                    for value in parts)
+
+
+def sync_embeddings(kind: str, embedder: Embedder, progress: Progress | None = None) -> int:
+    """Embed records that are new or whose text changed since; returns how many were embedded.
+
+    Records edited without a change to their text are only re-stamped.
+    """
+    model, table, foreign_key = SIDES[kind]
+    stale = db.session.scalars(
+        select(model).outerjoin(table, and_(foreign_key == model.id,
+                                            table.model == embedder.name))
+        .where(or_(table.id.is_(None), model.updated_at > table.embedded_at))
+        .order_by(model.id)).all()
+    existing = {getattr(e, foreign_key.key): e for e in db.session.scalars(
+        select(table).where(table.model == embedder.name,
+                            foreign_key.in_([r.id for r in stale])))} if stale else {}
+    text_of = product_text if kind == "product" else buyer_text
+    now = utcnow()
+    todo = []
+    for record in stale:
+        text = text_of(record)
+        digest = text_hash(text)
+        current = existing.get(record.id)
+        if current is not None and current.text_hash == digest:
+            current.embedded_at = now
+        else:
+            todo.append((record.id, text, digest, current))
+    query_kind = "query" if kind == "buyer" else "passage"
+    done = 0
+    for start in range(0, len(todo), BATCH):
+        chunk = todo[start:start + BATCH]
+        vectors = embedder.embed([text for _id, text, _h, _c in chunk], kind=query_kind)
+        for (record_id, _text, digest, current), vector in zip(chunk, vectors, strict=True):
+            blob = np.asarray(vector, dtype=np.float32).tobytes()
+            if current is None:
+                db.session.add(table(**{foreign_key.key: record_id}, model=embedder.name,
+                                     text_hash=digest, vector=blob, embedded_at=now))
+            else:
+                current.text_hash, current.vector, current.embedded_at = digest, blob, now
+        done += len(chunk)
+        if progress:
+            progress(done, len(todo))
+    db.session.flush()
+    return len(todo)
+
+
+def stored_ids(kind: str, model_name: str) -> np.ndarray:
+    _model, table, foreign_key = SIDES[kind]
+    ids = db.session.scalars(select(foreign_key).where(table.model == model_name)).all()
+    return np.asarray(ids, dtype=np.int64)
+
+
+def load_vectors(kind: str, model_name: str, dim: int, since: datetime | None = None
+                 ) -> tuple[np.ndarray, np.ndarray]:
+    """(ids, vectors) of one side under one model, optionally only those embedded after `since`."""
+    _model, table, foreign_key = SIDES[kind]
+    stmt = select(foreign_key, table.vector).where(table.model == model_name)
+    if since is not None:
+        stmt = stmt.where(table.embedded_at > since)
+    rows = db.session.execute(stmt.order_by(foreign_key)).all()
+    ids = np.fromiter((row[0] for row in rows), dtype=np.int64, count=len(rows))
+    vectors = np.frombuffer(b"".join(row[1] for row in rows), dtype=np.float32)
+    return ids, vectors.reshape(len(rows), dim) if len(rows) else np.empty((0, dim), np.float32)
