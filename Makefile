@@ -6,26 +6,34 @@ FLASK := $(BIN)/flask --app app
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test install lint translations extract-messages update-messages db demo clean
+.PHONY: run test install install-dev lint translations extract-messages update-messages db demo \
+        chromium clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
-$(VENV)/.installed: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet -e '.[dev]'
+# The app alone (no torch: the default embedding model is numpy only) and, for tests and
+# benchmarks, every backend and the test tools.
+$(VENV)/.installed-app: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e .
 	touch $@
 
-install: $(VENV)/.installed translations
+$(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $@ $(VENV)/.installed-app
+
+install: $(VENV)/.installed-app translations
+install-dev: $(VENV)/.installed-dev translations
 
 ## Translations: extract (pybabel extract), merge into ko (update), compile the .mo files.
-extract-messages: $(VENV)/.installed
+extract-messages: $(VENV)/.installed-app
 	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o translations/messages.pot --no-location --sort-output --project ExpoMatch .
 
 update-messages: extract-messages
 	$(BIN)/pybabel update -i translations/messages.pot -d translations --no-fuzzy-matching --no-location --omit-header
 
-translations: $(VENV)/.installed
+translations: $(VENV)/.installed-app
 	$(BIN)/pybabel compile -d translations --statistics
 
 db: install
@@ -34,6 +42,7 @@ db: install
 
 demo: db
 	$(FLASK) demo load
+	$(FLASK) match reindex
 
 run: demo
 	$(FLASK) run --host $(HOST) --port $(PORT)
@@ -45,12 +54,12 @@ chromium:
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; }
 
-test: install chromium
+test: install-dev chromium
 	$(BIN)/ruff check .
 	env -u TEST_DATABASE_URL $(BIN)/pytest
 	@if [ -n "$$TEST_DATABASE_URL" ]; then echo "== again on $$TEST_DATABASE_URL"; $(BIN)/pytest; fi
 
-lint: install
+lint: install-dev
 	$(BIN)/ruff check .
 
 clean:

@@ -168,3 +168,20 @@ def csv_bytes(header: list[str], rows: list[list[str]]) -> io.BytesIO:
     writer.writerow(header)
     writer.writerows(rows)
     return io.BytesIO(out.getvalue().encode("utf-8"))
+
+
+@pytest.fixture
+def matching(app, db, tmp_path):
+    """The app's matching engine with the real default model, a fresh index folder and no
+    state left from other tests."""
+    from app.matching.engine import MatchingEngine
+
+    app.config["MATCHING_INDEX_DIR"] = str(tmp_path / "index")
+    fresh = MatchingEngine(app)
+    previous = app.extensions["matching"]
+    if previous._embedder is not None:  # share the loaded model, not the indexes
+        fresh.use_embedder(previous._embedder)
+    app.extensions["matching"] = fresh
+    yield fresh
+    previous._embedder = fresh._embedder
+    app.extensions["matching"] = previous

@@ -56,6 +56,17 @@ ROUTES = [
     ("GET", "/buyers", None, {"organiser"}),
     ("GET", "/buyers/{buyer}", None, {"own_buyer", "organiser"}),
     ("GET", "/buyers/export.csv", None, {"organiser"}),
+    ("POST", "/buyers/{buyer}/matches/{company}", lambda w: {"choice": "must_meet"},
+     {"own_buyer", "organiser"}),
+    ("POST", "/companies/{company}/matches/{buyer}", lambda w: {"choice": "meet"},
+     {"own_supplier", "organiser"}),
+    ("POST", "/prematching", lambda w: {"top": "3"}, {"organiser"}),
+    ("POST", "/prematching/{run}/publish", lambda w: {}, {"organiser"}),
+    ("POST", "/prematching/results/{result}/remove", lambda w: {}, {"organiser"}),
+    ("GET", "/buyers/{buyer}/matches", None, {"own_buyer", "organiser"}),
+    ("GET", "/companies/{company}/matches", None, {"own_supplier", "organiser"}),
+    ("GET", "/prematching", None, {"organiser"}),
+    ("GET", "/prematching/{run}", None, {"organiser"}),
 ]
 # Routes any logged-in user may post to for their own account only.
 SELF_SERVICE = {"/logout", "/account", "/login", "/register/supplier", "/register/buyer",
@@ -63,10 +74,16 @@ SELF_SERVICE = {"/logout", "/account", "/login", "/register/supplier", "/registe
 
 
 @pytest.fixture
-def world(db, make_company, make_product, make_buyer, make_user):
+def world(db, matching, make_company, make_product, make_buyer, make_user):
+    from app.matching.models import MatchResult, MatchRun
+
     company = make_company()
     product = make_product(company, product_ref="P-OWN")
     buyer = make_buyer()
+    run = MatchRun(model="usem3", data_version="x", top_n=1, status="draft")
+    run.results.append(MatchResult(buyer_id=buyer.id, company_id=company.id, rank=1, score=1))
+    db.session.add(run)
+    db.session.commit()
     users = {
         "own_supplier": make_user(Role.SUPPLIER, company=company),
         "other_supplier": make_user(Role.SUPPLIER),
@@ -74,7 +91,8 @@ def world(db, make_company, make_product, make_buyer, make_user):
         "other_buyer": make_user(Role.BUYER),
         "organiser": make_user(Role.ORGANISER),
     }
-    return {"company": company.id, "product": product.id, "buyer": buyer.id,
+    return {"company": company.id, "product": product.id, "buyer": buyer.id, "run": run.id,
+            "result": run.results[0].id,
             "company_ref": company.supplier_ref, "users": users}
 
 

@@ -145,7 +145,8 @@ class _BatchedEmbedder:
         return out
 
     def __repr__(self) -> str:
-        return f"<{type(self).__name__} {self.name} dim={self.dim}>"
+        state = "loaded" if self._loaded else "not loaded"
+        return f"<{type(self).__name__} {self.name} ({state})>"
 
 
 class Usem3Embedder(_BatchedEmbedder):

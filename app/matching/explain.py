@@ -71,8 +71,8 @@ def explain(pair: PairScore, buyer: Buyer, company: Company,
     if buyer.language not in spoken:
         out.interpreter_needed = True
         out.cautions.append(_(
-            "An interpreter will be needed: the buyer speaks %(buyer)s, the supplier's team "
-            "%(supplier)s.", buyer=language_name(buyer.language),
+            "An interpreter will be needed: the buyer speaks %(buyer)s; the supplier's team "
+            "speaks %(supplier)s.", buyer=language_name(buyer.language),
             supplier=", ".join(language_name(code) for code in spoken)))
     return out
 

@@ -100,7 +100,6 @@ def aggregate(table: ProductTable, rows: np.ndarray, features: dict[str, np.ndar
     order = np.lexsort((-features["score"], companies))
     pairs = []
     required = set(buyer.required)
-    names = {column: name for name, column in table.certification_columns.items()}
     start = 0
     while start < len(order):
         company = companies[order[start]]
@@ -116,7 +115,7 @@ def aggregate(table: ProductTable, rows: np.ndarray, features: dict[str, np.ndar
         pair = PairScore(buyer.id, int(company), score, float(sims[0]), exports)
         for member in members[:evidence]:
             row = rows[member]
-            held = {names[c] for c in table.certifications[row].indices}
+            held = {table.certification_names[c] for c in table.certifications[row].indices}
             level = int(features["levels"][member])
             pair.products.append(ProductEvidence(
                 product_id=int(table.ids[row]),
@@ -124,7 +123,7 @@ def aggregate(table: ProductTable, rows: np.ndarray, features: dict[str, np.ndar
                 lexical=float(features["lexical"][member]),
                 hs_level=(0, 2, 4, 6)[level],
                 hs_code=buyer.hs_codes[features["which"][member]] if level else None,
-                certifications_met=sorted(held & required),
+                certifications_met=sorted(n for n in held if n.casefold() in required),
                 score=float(features["score"][member])))
         pairs.append(pair)
         start = end

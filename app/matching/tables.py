@@ -34,7 +34,8 @@ class ProductTable:
     certifications: sparse.csr_matrix   # (n, certs) 1 where the product holds it
     lexical: sparse.csr_matrix      # (n, HASH_BUCKETS) BM25 document weights of bigrams
     idf: np.ndarray                 # (HASH_BUCKETS,) inverse document frequency
-    certification_columns: dict[str, int]
+    certification_columns: dict[str, int]   # casefolded name -> column
+    certification_names: list[str]          # column -> name as written
     export_countries: dict[int, frozenset[str]]
     company_rows: dict[int, np.ndarray] = field(default_factory=dict)
 
@@ -47,8 +48,8 @@ class ProductTable:
         ids = np.fromiter((r.id for r in rows), np.int64, n)
         company_ids = np.fromiter((r.company_id for r in rows), np.int64, n)
         hs = np.array([hs_parts(r.hs_code) for r in rows], dtype=np.int64).reshape(n, 3)
-        columns = {name.casefold(): i for i, name in enumerate(
-            db.session.scalars(select(Certification.name).order_by(Certification.id)))}
+        names = list(db.session.scalars(select(Certification.name).order_by(Certification.id)))
+        columns = {name.casefold(): i for i, name in enumerate(names)}
         held = db.session.execute(select(product_certification.c.product_id,
                                          Certification.name).join(Certification)).all()
         position = {pid: i for i, pid in enumerate(ids.tolist())}
@@ -62,7 +63,7 @@ class ProductTable:
         for company_id, code in db.session.execute(select(ExportMarket.company_id,
                                                           ExportMarket.country_code)):
             markets.setdefault(company_id, set()).add(code)
-        table = cls(ids, company_ids, hs, certifications, lexical, idf, columns,
+        table = cls(ids, company_ids, hs, certifications, lexical, idf, columns, names,
                     {cid: frozenset(codes) for cid, codes in markets.items()})
         order = np.argsort(company_ids, kind="stable")
         bounds = np.flatnonzero(np.diff(company_ids[order])) + 1
