@@ -9,7 +9,7 @@ from app.errors import DomainError
 from app.extensions import db
 from app.i18n import _, _l
 from app.reference.countries import normalize_country
-from app.reference.hs import InvalidHSCode, normalize_hs
+from app.reference.hs import InvalidHSCode, is_current, normalize_hs
 from app.tabular import Problem
 
 
@@ -51,7 +51,13 @@ def pad_hs_digits(code: str) -> str:
 
 def parse_hs(raw: str, row: int, column: str, report: ImportReport) -> str | None:
     try:
-        return normalize_hs(pad_hs_digits(raw.strip()))
+        code = normalize_hs(pad_hs_digits(raw.strip()))
+        if not is_current(code):
+            report.warnings.append(Problem(_(
+                "HS subheading %(value)s is not in the current edition of the Harmonized "
+                "System; it was kept under heading %(heading)s.", value=code, heading=code[:4]),
+                row=row, column=column))
+        return code
     except InvalidHSCode as error:
         if str(error) == "format":
             message = _("\"%(value)s\" is not an HS code: use 2, 4 or 6 digits, e.g. 190230.",

