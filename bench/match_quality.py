@@ -80,9 +80,15 @@ def tune(qrels, base) -> None:
     current = tuple(getattr(base, name) for name in grid)
     if current in mean:
         print(f"current defaults {dict(zip(grid, current, strict=True))}: {mean[current]:.3f}")
-    for name in grid:  # each signal's marginal value at the optimum
+    print("each signal's value at the optimum (others kept), and its profile "
+          "(best nDCG@10 over the other weights, per value):")
+    for position, name in enumerate(grid):
         without = tuple(0 if n == name else v for n, v in zip(grid, best, strict=True))
-        print(f"  without {name:<14} {mean[without]:.3f}  ({mean[without] - mean[best]:+.3f})")
+        profile = "  ".join(
+            f"{value}:{max(m for k, m in mean.items() if k[position] == value):.3f}"
+            for value in grid[name])
+        print(f"  without {name:<14} {mean[without]:.3f} ({mean[without] - mean[best]:+.3f})"
+              f"   profile {profile}")
     Weights  # noqa: B018 - imported for the reader: the fields searched are Weights'
 
 

@@ -170,18 +170,24 @@ def csv_bytes(header: list[str], rows: list[list[str]]) -> io.BytesIO:
     return io.BytesIO(out.getvalue().encode("utf-8"))
 
 
+@pytest.fixture(scope="session")
+def default_embedder(app):
+    """The configured model, loaded once for the whole session."""
+    from app.matching.embedders import load_embedder
+
+    return load_embedder(app.config["MATCHING_EMBEDDER"])
+
+
 @pytest.fixture
-def matching(app, db, tmp_path):
-    """The app's matching engine with the real default model, a fresh index folder and no
-    state left from other tests."""
+def matching(app, db, tmp_path, default_embedder):
+    """A matching engine with the real default model, a fresh index folder and no state left
+    from other tests (a test may switch models: that stays inside the test)."""
     from app.matching.engine import MatchingEngine
 
     app.config["MATCHING_INDEX_DIR"] = str(tmp_path / "index")
     fresh = MatchingEngine(app)
+    fresh.use_embedder(default_embedder)
     previous = app.extensions["matching"]
-    if previous._embedder is not None:  # share the loaded model, not the indexes
-        fresh.use_embedder(previous._embedder)
     app.extensions["matching"] = fresh
     yield fresh
-    previous._embedder = fresh._embedder
     app.extensions["matching"] = previous

@@ -36,7 +36,8 @@ def language_name(code: str) -> str:
 
 
 def explain(pair: PairScore, buyer: Buyer, company: Company,
-            products: dict[int, Product]) -> Explanation:
+            products: dict[int, Product], viewer: str = "buyer") -> Explanation:
+    """`viewer` is the side reading it: "buyer" (your interest) or "supplier" (the buyer's)."""
     out = Explanation()
     for evidence in pair.products:
         product = products.get(evidence.product_id)
@@ -46,12 +47,23 @@ def explain(pair: PairScore, buyer: Buyer, company: Company,
     best = pair.best
     best_product = products.get(best.product_id)
     if best.hs_code:
-        level = {6: _("subheading"), 4: _("heading"), 2: _("chapter")}[best.hs_level]
         shared = best_product.hs_code[:best.hs_level] if best_product and \
             best_product.hs_code else best.hs_code
-        out.reasons.append(_("Same HS %(level)s %(code)s (%(name)s) as your interest %(interest)s.",
-                             level=level, code=shared, name=hs_description(shared),
-                             interest=best.hs_code))
+        if viewer == "buyer":
+            sentence = {
+                6: _("Same HS subheading %(code)s (%(name)s) as your interest %(interest)s."),
+                4: _("Same HS heading %(code)s (%(name)s) as your interest %(interest)s."),
+                2: _("Same HS chapter %(code)s (%(name)s) as your interest %(interest)s."),
+            }[best.hs_level]
+        else:
+            sentence = {
+                6: _("Same HS subheading %(code)s (%(name)s) as the buyer's interest "
+                     "%(interest)s."),
+                4: _("Same HS heading %(code)s (%(name)s) as the buyer's interest %(interest)s."),
+                2: _("Same HS chapter %(code)s (%(name)s) as the buyer's interest %(interest)s."),
+            }[best.hs_level]
+        out.reasons.append(sentence % {"code": shared, "name": hs_description(shared),
+                                       "interest": best.hs_code})
     required = [c.name for c in buyer.required_certifications]
     if required:
         missing = [name for name in required
@@ -77,7 +89,8 @@ def explain(pair: PairScore, buyer: Buyer, company: Company,
     return out
 
 
-def explain_all(pairs: list[PairScore]) -> dict[tuple[int, int], Explanation]:
+def explain_all(pairs: list[PairScore], viewer: str = "buyer"
+                ) -> dict[tuple[int, int], Explanation]:
     """Explanations for a page of pairs, loading their records in a few queries."""
     product_ids = {e.product_id for pair in pairs for e in pair.products}
     products = {p.id: p for p in db.session.scalars(
@@ -89,4 +102,4 @@ def explain_all(pairs: list[PairScore]) -> dict[tuple[int, int], Explanation]:
         select(Buyer).where(Buyer.id.in_({p.buyer_id for p in pairs}))
         .options(selectinload(Buyer.required_certifications)))}
     return {(p.buyer_id, p.company_id): explain(p, buyers[p.buyer_id], companies[p.company_id],
-                                                 products) for p in pairs}
+                                                 products, viewer) for p in pairs}

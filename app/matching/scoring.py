@@ -30,7 +30,7 @@ class ProductEvidence:
     product_id: int
     similarity: float
     lexical: float
-    hs_level: int              # digits shared with the buyer's nearest HS code (0, 2, 4, 6)
+    hs_level: int              # digits shared with the buyer's best-agreeing code (0, 2, 4, 6)
     hs_code: str | None        # the buyer's code it agrees with
     certifications_met: list[str]
     score: float
@@ -117,12 +117,13 @@ def aggregate(table: ProductTable, rows: np.ndarray, features: dict[str, np.ndar
             row = rows[member]
             held = {table.certification_names[c] for c in table.certifications[row].indices}
             level = int(features["levels"][member])
+            code = buyer.hs_codes[features["which"][member]] if level else None
             pair.products.append(ProductEvidence(
                 product_id=int(table.ids[row]),
                 similarity=float(features["similarity"][member]),
                 lexical=float(features["lexical"][member]),
-                hs_level=(0, 2, 4, 6)[level],
-                hs_code=buyer.hs_codes[features["which"][member]] if level else None,
+                hs_level=min(2 * level, len(code)) if code else 0,
+                hs_code=code,
                 certifications_met=sorted(n for n in held if n.casefold() in required),
                 score=float(features["score"][member])))
         pairs.append(pair)

@@ -62,7 +62,8 @@ def for_company(company_id: int):
         select(Buyer).where(Buyer.id.in_([p.buyer_id for p in pairs])))}
     return render_template(
         "matching/for_company.html", company=company, pairs=pairs, buyers=buyers,
-        explanations=explain_all(pairs), preferences=services.preferences_of_company(company.id),
+        explanations=explain_all(pairs, viewer="supplier"),
+        preferences=services.preferences_of_company(company.id),
         recommended=services.published_picks(company_id=company.id),
         preference_form=PreferenceForm())
 
