@@ -44,8 +44,11 @@ demo: db
 	$(FLASK) demo load
 	$(FLASK) match reindex
 
+## The web server and, beside it, the job-queue consumer (Huey on SQLite; Redis with REDIS_URL).
 run: demo
-	$(FLASK) run --host $(HOST) --port $(PORT)
+	@$(BIN)/huey_consumer app.jobs.queue.huey --workers 1 --quiet --logfile instance/jobs.log & \
+	  trap 'kill $$! 2>/dev/null' EXIT INT TERM; \
+	  $(FLASK) run --host $(HOST) --port $(PORT)
 
 ## Tests on SQLite, then on PostgreSQL when TEST_DATABASE_URL is set; the browser test needs
 ## Debian's chromium, which is installed here when missing (root or sudo).

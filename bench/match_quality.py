@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """Match quality on a FORMATS.md set: ExpoMatch against baselines, and how weights were chosen.
 
-    .venv/bin/python bench/match_quality.py [DATA_DIR]          # default ../shared/data/matching-dev
-    .venv/bin/python bench/match_quality.py [DATA_DIR] --tune   # also the weight search
+    .venv/bin/python bench/match_quality.py [DATA_DIR]   # default ../shared/data/matching-dev
+    .venv/bin/python bench/match_quality.py [DATA_DIR] --tune   # and the weight search
 
 Imports the set into a fresh database through the real importers, ranks suppliers for every
 buyer through the real services, and scores every ranking with ../shared/tools/score_matches.py.
@@ -56,9 +56,8 @@ def tune(qrels, base) -> None:
     """Grid search on all buyers, and leave-one-buyer-out to see how much of it generalises."""
     from app.matching.scoring import Weights
 
-    grid = {"lexical": [0, 0.1, 0.2, 0.3, 0.5], "hs": [0, 0.05, 0.1, 0.2],
-            "certification": [0, 0.05, 0.1, 0.2, 0.3], "export": [0, 0.02, 0.05],
-            "breadth": [0, 0.05, 0.1, 0.2]}
+    grid = {"lexical": [0, 0.1, 0.2, 0.3, 0.5], "hs": [0, 0.05, 0.1, 0.2, 0.3],
+            "certification": [0, 0.05, 0.1, 0.2, 0.3], "export": [0, 0.02, 0.05]}
     per_buyer: dict[tuple, dict[str, float]] = {}
     score = scorer()
     started = time.perf_counter()
@@ -111,8 +110,7 @@ def main() -> int:
         print(f"data: {args.data}  buyers judged: {len(qrels)}  "
               f"(import {time.perf_counter() - started:.1f}s)")
         print(f"{'system':<44} nDCG@10 R@10   MRR@10 P@5")
-        semantic_only = Weights(semantic=1, lexical=0, hs=0, certification=0, export=0,
-                                breadth=0)
+        semantic_only = Weights(semantic=1, lexical=0, hs=0, certification=0, export=0)
         figures = {}
         for name, weights in (("ExpoMatch (" + chosen + " + signals)", WEIGHTS),
                               (f"{chosen} alone", semantic_only),

@@ -31,8 +31,11 @@ def _reset_database() -> None:
 
 
 @pytest.fixture(scope="session")
-def app():
-    app = create_app(TestConfig)
+def app(tmp_path_factory):
+    from app.jobs.queue import huey
+
+    huey.immediate = True  # jobs run in the test's process; test_jobs.py runs a real consumer
+    app = create_app(TestConfig, MATCHING_INDEX_DIR=str(tmp_path_factory.mktemp("index")))
     with app.app_context():
         _reset_database()
     return app

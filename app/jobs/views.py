@@ -1,0 +1,17 @@
+"""A job's progress page."""
+
+from flask import Blueprint, render_template
+from flask_login import login_required
+
+from app.auth.permissions import organiser_required
+from app.extensions import db
+from app.jobs.models import Job
+
+bp = Blueprint("jobs", __name__)
+
+
+@bp.get("/jobs/<int:job_id>")
+@login_required
+@organiser_required
+def detail(job_id: int):
+    return render_template("jobs/detail.html", job=db.get_or_404(Job, job_id))
