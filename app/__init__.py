@@ -26,12 +26,12 @@ def create_app(config: type[Config] | None = None, **overrides: Any) -> Flask:
     from app.errors import register_error_handlers
     from app.extensions import babel, csrf, db, login_manager, migrate
     from app.i18n import select_locale
-    from app.main import views as main_views
     from app.jobs import runner as job_runner
     from app.jobs import views as job_views
+    from app.main import views as main_views
     from app.matching import cli as matching_cli
-    from app.matching import jobs as matching_jobs
     from app.matching import engine as matching_engine
+    from app.matching import jobs as matching_jobs
     from app.matching import views as matching_views
 
     db.init_app(app)

@@ -97,8 +97,8 @@ def world(db, matching, make_company, make_product, make_buyer, make_user):
         "other_buyer": make_user(Role.BUYER),
         "organiser": make_user(Role.ORGANISER),
     }
-    return {"company": company.id, "product": product.id, "buyer": buyer.id, "run": run.id, "job": job.id,
-            "result": run.results[0].id,
+    return {"company": company.id, "product": product.id, "buyer": buyer.id, "run": run.id,
+            "job": job.id, "result": run.results[0].id,
             "company_ref": company.supplier_ref, "users": users}
 
 
