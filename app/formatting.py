@@ -2,8 +2,8 @@
 
 from decimal import Decimal
 
-from flask import Flask, request, url_for
-from flask_babel import format_currency, format_datetime, format_decimal
+from flask import Flask, current_app, request, url_for
+from flask_babel import format_currency, format_date, format_datetime, format_decimal, format_time
 
 from app.auth.permissions import can_edit_buyer, can_edit_company
 from app.i18n import bilingual, current_language, localized
@@ -22,11 +22,17 @@ def url_with(**changes) -> str:
     return url_for(request.endpoint, **(request.view_args or {}), **args)
 
 
+def url_endpoints() -> set[str]:
+    """Endpoints this app serves, for links to optional pages."""
+    return set(current_app.view_functions)
+
+
 def init_app(app: Flask) -> None:
     app.jinja_env.filters.update(
         country_name=country_name, hs_description=hs_description, usd=usd,
-        datetimeformat=format_datetime, number=format_decimal)
+        datetimeformat=format_datetime, dateformat=format_date, timeformat=format_time,
+        number=format_decimal)
     app.jinja_env.globals.update(
         localized=localized, bilingual=bilingual, current_language=current_language,
         can_edit_company=can_edit_company, can_edit_buyer=can_edit_buyer,
-        hs_hierarchy=hs_hierarchy, url_with=url_with)
+        hs_hierarchy=hs_hierarchy, url_with=url_with, url_endpoints=url_endpoints)

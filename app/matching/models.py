@@ -103,3 +103,14 @@ class MatchResult(db.Model):
     run: Mapped[MatchRun] = relationship(back_populates="results")
     buyer: Mapped[Buyer] = relationship()
     company: Mapped[Company] = relationship()
+
+
+class DeclinedPair(db.Model):
+    """A meeting request between the two was declined: the pair ranks lower from then on."""
+
+    buyer_id: Mapped[int] = mapped_column(ForeignKey("buyer.id", ondelete="CASCADE"),
+                                          primary_key=True)
+    company_id: Mapped[int] = mapped_column(ForeignKey("company.id", ondelete="CASCADE"),
+                                            primary_key=True)
+    declined_by: Mapped[str] = mapped_column(String(10))
+    declined_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

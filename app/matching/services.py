@@ -13,9 +13,16 @@ from app.errors import DomainError
 from app.extensions import db
 from app.i18n import _l
 from app.matching.engine import engine
-from app.matching.models import MatchPreference, MatchResult, MatchRun, Preference
+from app.matching.models import (
+    DeclinedPair,
+    MatchPreference,
+    MatchResult,
+    MatchRun,
+    Preference,
+)
 from app.matching.scoring import WEIGHTS, PairScore, Weights, aggregate, product_scores
 
+DECLINE_PENALTY = 0.15  # a declined request costs about what a held certification earns
 EXACT_UP_TO = 20_000   # below this many products every product is scored: exact ranking
 CANDIDATES = 2_000     # above it, the products nearest in meaning are scored
 
@@ -60,7 +67,9 @@ def rank_suppliers(buyer: Buyer, *, limit: int = 20, weights: Weights = WEIGHTS,
     features = product_scores(table, rows, similarities[0][keep], facts, weights)
     pairs = aggregate(table, rows, features, facts, weights)
     excluded = excluded_companies(buyer.id) | (exclude or set())
-    return [pair for pair in pairs if pair.company_id not in excluded][:limit]
+    pairs = lower_declined([p for p in pairs if p.company_id not in excluded],
+                           declined_companies(buyer.id), key="company_id")
+    return pairs[:limit]
 
 
 def rank_buyers(company: Company, *, limit: int = 20, weights: Weights = WEIGHTS
@@ -86,8 +95,33 @@ def rank_buyers(company: Company, *, limit: int = 20, weights: Weights = WEIGHTS
         similarity = vectors @ matching.buyer_vector(buyer_id)
         features = product_scores(table, rows, similarity, facts[buyer_id], weights)
         pairs.extend(aggregate(table, rows, features, facts[buyer_id], weights))
-    pairs.sort(key=lambda pair: -pair.score)
+    pairs = lower_declined(pairs, declined_buyers(company.id), key="buyer_id")
     return pairs[:limit]
+
+
+def declined_companies(buyer_id: int) -> set[int]:
+    return set(db.session.scalars(select(DeclinedPair.company_id).where(
+        DeclinedPair.buyer_id == buyer_id)))
+
+
+def declined_buyers(company_id: int) -> set[int]:
+    return set(db.session.scalars(select(DeclinedPair.buyer_id).where(
+        DeclinedPair.company_id == company_id)))
+
+
+def lower_declined(pairs: list[PairScore], declined: set[int], key: str) -> list[PairScore]:
+    """Pairs whose meeting request was declined rank lower, best first."""
+    for pair in pairs:
+        if getattr(pair, key) in declined:
+            pair.score -= DECLINE_PENALTY
+    return sorted(pairs, key=lambda pair: -pair.score)
+
+
+def record_decline(buyer: Buyer, company: Company, side: str) -> None:
+    """Called by the expo when a meeting request between the two is declined."""
+    if db.session.get(DeclinedPair, (buyer.id, company.id)) is None:
+        db.session.add(DeclinedPair(buyer_id=buyer.id, company_id=company.id, declined_by=side))
+    db.session.flush()
 
 
 def filter_pairs(pairs: list[PairScore], filters: MatchFilters) -> list[PairScore]:

@@ -1,0 +1,1 @@
+"""Expo operations: events, meeting requests, scheduling, agendas, on-site work, results."""
