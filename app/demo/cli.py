@@ -14,6 +14,7 @@ from app.buyers.transfer import import_buyers
 from app.catalogue.models import Company
 from app.catalogue.transfer import import_catalogue
 from app.cli_reports import run_import
+from app.demo.expo import demo_request_counts, load_demo_event
 from app.extensions import db
 from app.i18n import _
 
@@ -46,6 +47,14 @@ def load_command() -> None:
             owner["buyer_id"] = db.session.scalar(select(Buyer.id).where(Buyer.buyer_ref == ref))
         auth_services.create_user(email, DEMO_PASSWORD, role, **owner)
     db.session.commit()
+    organiser = auth_services.find_user(DEMO_ACCOUNTS[0][0])
+    event = load_demo_event(organiser)
+    db.session.commit()
+    counts = demo_request_counts(event)
+    click.echo(_("Demo event: %(name)s with %(accepted)d accepted, %(pending)d pending and "
+                 "%(declined)d declined meeting requests.", name=event.name_en,
+                 accepted=counts.get("accepted", 0), pending=counts.get("pending", 0),
+                 declined=counts.get("declined", 0)))
     for email, role, _ref in DEMO_ACCOUNTS:
         click.echo(_("Demo log-in (%(role)s): %(email)s / %(password)s", role=role.label,
                      email=email, password=DEMO_PASSWORD))

@@ -37,3 +37,7 @@ class InvalidPlacement(DomainError):
 class UnknownCheckInCode(DomainError):
     status = 404
     message = _l("No participant has this check-in code.")
+
+
+class NoInterpreter(DomainError):
+    message = _l("No interpreter who speaks both languages is free in this slot. Choose another.")

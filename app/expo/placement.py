@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from app.auth.models import User
-from app.expo.errors import InvalidPlacement, SlotTaken, SlotUnavailable
+from app.expo.errors import InvalidPlacement, NoInterpreter, SlotTaken, SlotUnavailable
 from app.expo.models import (
     Interpreter,
     InterpreterAbsence,
@@ -132,11 +132,20 @@ def book(request: MeetingRequest, slot: Slot, by: User) -> Meeting:
         if registration is not None and db.session.get(Unavailability,
                                                        (registration.id, slot.id)):
             raise SlotUnavailable()
+    def taken() -> bool:  # asked again after each step: another booking may have landed
+        return _busy(slot, Meeting.company_id, request.company_id, None) or \
+            _busy(slot, Meeting.buyer_id, request.buyer_id, None)
+
+    if taken():
+        raise SlotTaken()
     placement = first_fit(request, slot)
+    if placement.table is None and not placement.booth:
+        raise SlotTaken()
+    if placement.interpreter is None and needs_interpreter(request):
+        raise NoInterpreter()
     found = problems(request, placement)
     if found:
-        raise SlotTaken() if placement.table is None and not placement.booth else \
-            InvalidPlacement(rule=" ".join(found))
+        raise SlotTaken() if taken() else InvalidPlacement(rule=" ".join(found))
     meeting = Meeting(event_id=request.event_id, request=request, buyer_id=request.buyer_id,
                       company_id=request.company_id, slot=slot, table=placement.table,
                       booth=placement.booth, interpreter=placement.interpreter)

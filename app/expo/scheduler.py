@@ -8,7 +8,6 @@ of scheduled requests. Pure Python: no Flask, no database.
 
 import time
 from collections.abc import Iterable
-from dataclasses import replace
 
 from app.expo.scheduler_mip import solve_mip
 from app.expo.scheduler_search import Problem, State
@@ -114,10 +113,11 @@ def solve(instance: Instance, *, time_limit: float | None = 60, seed_greedy: boo
         state = base
         for r, s in sorted(result.slots.items()):
             state.place(r, s)
+        before = state.key()
         state.fill(range(len(state.pb.req_ids)))
         if best is None or state.key() <= best.key():
             best, method = state, "mip"
-            extra = {"proven": result.proven and state.key() == base.key(),
+            extra = {"proven": result.proven and state.key() == before,
                      "mip_gap": result.mip_gap}
     if best is None:  # no seed and the MIP found nothing in time: heuristics alone
         best = base
@@ -199,7 +199,3 @@ def _meeting_problems(instance: Instance, m: Meeting, request: Request) -> list[
         broken.append(f"{where}: interpreter {m.interpreter} is unavailable")
     return broken
 
-
-def copy_with(schedule: Schedule, **changes: object) -> Schedule:
-    """A changed copy of a schedule (tests and tools use it to break rules on purpose)."""
-    return replace(schedule, **changes)

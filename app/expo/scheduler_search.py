@@ -338,7 +338,7 @@ class State:
         by_slot: dict[int, list[int]] = {}
         for r, s in self.slot_of.items():
             by_slot.setdefault(s, []).append(r)
-        for s, requests in by_slot.items():
+        for requests in by_slot.values():
             taken = {self.table_pin[r] for r in requests if r in self.table_pin}
             spare = iter(t for t in range(pb.n_tables) if t not in taken)
             for r in sorted(requests):
