@@ -26,8 +26,10 @@ def create_app(config: type[Config] | None = None, **overrides: Any) -> Flask:
     from app.errors import register_error_handlers
     from app.expo import cli as expo_cli
     from app.expo import views as expo_views
-    from app.expo import views_results  # noqa: F401  (routes on expo.bp)
-    from app.expo import views_onsite  # noqa: F401  (routes on expo.bp)
+    from app.expo import (
+        views_onsite,  # noqa: F401  (routes on expo.bp)
+        views_results,  # noqa: F401  (routes on expo.bp)
+    )
     from app.extensions import babel, csrf, db, login_manager, migrate
     from app.i18n import select_locale
     from app.jobs import runner as job_runner

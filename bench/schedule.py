@@ -21,29 +21,13 @@ total weight >= 99% of the optimum's, scheduler time <= 60 s, and 0 broken rules
 on every schedule printed.
 """
 
-import argparse
-import json
-import math
 import random
 import sys
-import time
 from datetime import datetime, timedelta
 from pathlib import Path
 
-import numpy as np
-from scipy import sparse
-from scipy.optimize import Bounds, LinearConstraint, milp
-
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from app.expo.scheduler import (  # noqa: E402
-    Instance,
-    Schedule,
-    greedy_schedule,
-    load_instance,
-    solve,
-    validate,
-)
 
 SIZES = {  # suppliers, buyers, days, slots a day, tables, interpreters, requests, fixed
     "small": (60, 40, 1, 16, 10, 3, 600, 2),

@@ -18,7 +18,7 @@ def source_messages(tmp_path) -> set[str]:
     pot = tmp_path / "messages.pot"
     subprocess.run([sys.executable, "-m", "babel.messages.frontend", "extract", "-F",
                     str(ROOT / "babel.cfg"), "-k", "_l", "-k", "lazy_gettext", "-o", str(pot),
-                    "--no-location", str(ROOT / "app")],
+                    "--no-location", "."],
                    check=True, capture_output=True, cwd=ROOT)
     with pot.open("rb") as f:
         return {m.id if isinstance(m.id, str) else m.id[0] for m in read_po(f) if m.id}

@@ -11,11 +11,13 @@ from sqlalchemy import (
     Date,
     DateTime,
     ForeignKey,
+    Index,
     Integer,
     Numeric,
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -187,14 +189,15 @@ class MeetingRequest(db.Model):
 
 
 class Meeting(db.Model):
-    """A scheduled meeting. The unique constraints are the no-double-booking rules: two people
-    taking the same slot at once get one row and one IntegrityError."""
+    """A scheduled meeting. The unique indexes are the no-double-booking rules: two people
+    taking the same slot at once get one row and one IntegrityError. A no-show frees its
+    places (partial indexes) so that the slot can be offered to others."""
 
     __table_args__ = (
-        UniqueConstraint("slot_id", "buyer_id"),
-        UniqueConstraint("slot_id", "company_id"),
-        UniqueConstraint("slot_id", "table_id"),
-        UniqueConstraint("slot_id", "interpreter_id"),
+        *(Index(f"uq_meeting_slot_id_{column}", "slot_id", column, unique=True,
+                sqlite_where=text("status != 'no_show'"),
+                postgresql_where=text("status != 'no_show'"))
+          for column in ("buyer_id", "company_id", "table_id", "interpreter_id")),
         CheckConstraint("status IN ('scheduled', 'held', 'no_show')", name="known_status"),
     )
 

@@ -24,6 +24,7 @@ from app.expo.models import (
     Slot,
 )
 from app.expo.notifications import notify_side, text
+from app.expo.requests import side_of
 from app.expo.setup import as_utc
 from app.extensions import db
 from app.i18n import _, _l
@@ -107,9 +108,9 @@ def agenda_items(registration: Registration) -> list[AgendaItem]:
 def check_in_qr(registration: Registration) -> Markup:
     """The check-in code as an inline SVG QR code (no inline styles: the CSP forbids them)."""
     code = segno.make(registration.check_in_code, micro=False, error="m")
-    return Markup(code.svg_inline(border=2, omitsize=True, svgclass="qr",
-                                  title=_("Check-in code %(code)s",
-                                          code=registration.check_in_code)))
+    svg = code.svg_inline(border=2, omitsize=True, svgclass="qr",
+                          title=_("Check-in code %(code)s", code=registration.check_in_code))
+    return Markup(svg.replace("<svg ", '<svg role="img" ', 1))
 
 
 def registration_by_token(token: str) -> Registration | None:
@@ -221,6 +222,7 @@ def take_freed_slot(request: MeetingRequest, slot: Slot, by: User) -> Meeting:
     """Book a slot offered after a no-show (SlotTaken if another pair was faster)."""
     if request.event_id != slot.event_id:
         raise NotFound()
+    side_of(by, request.buyer, request.company)  # 403 for anyone but the pair and organisers
     if not by.is_organiser and not _offered(by, request.id, slot.id):
         raise NotOffered()
     meeting = placement.book(request, slot, by)

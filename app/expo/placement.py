@@ -44,7 +44,8 @@ def needs_interpreter(request: MeetingRequest) -> bool:
 
 
 def _busy(slot: Slot, column, value, ignore: int | None) -> bool:
-    stmt = select(Meeting.id).where(Meeting.slot_id == slot.id, column == value)
+    stmt = select(Meeting.id).where(Meeting.slot_id == slot.id, column == value,
+                                    Meeting.status != "no_show")
     if ignore is not None:
         stmt = stmt.where(Meeting.id != ignore)
     return db.session.scalar(stmt) is not None

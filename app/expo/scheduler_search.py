@@ -92,6 +92,17 @@ class State:
         self.locked: set[int] = set()       # pinned interpreter: never re-matched
         self.table_pin: dict[int, int] = {}
 
+    def copy(self) -> "State":
+        other = State.__new__(State)
+        other.pb = self.pb
+        other.slot_of, other.interp_of = dict(self.slot_of), dict(self.interp_of)
+        other.busy = [dict(b) for b in self.busy]
+        other.days = [{d: list(v) for d, v in days.items()} for days in self.days]
+        other.tables_used = list(self.tables_used)
+        other.holder = [dict(h) for h in self.holder]
+        other.locked, other.table_pin = set(self.locked), dict(self.table_pin)
+        return other
+
     # -- queries -------------------------------------------------------------------------
     def sides_free(self, r: int, s: int) -> bool:
         return s not in self.busy[self.pb.sup[r]] and s not in self.busy[self.pb.buy[r]]

@@ -119,7 +119,7 @@ def register(event_id: int):
                            registration=registration, unavailable=unavailable)
 
 
-@bp.route("/events/<int:event_id>/requests", methods=["GET", "POST"])
+@bp.get("/events/<int:event_id>/requests")
 @login_required
 def event_requests(event_id: int):
     """Incoming and outgoing requests of a participant; every request for organisers."""

@@ -43,6 +43,7 @@ def for_buyer(buyer_id: int):
     pairs = services.filter_pairs(services.rank_suppliers(buyer, limit=60), filters)[:20]
     companies = {c.id: c for c in db.session.scalars(
         select(Company).where(Company.id.in_([p.company_id for p in pairs])))}
+    event, at_event = _current_event(buyer_id=buyer.id)
     return render_template(
         "matching/for_buyer.html", buyer=buyer, pairs=pairs, companies=companies,
         explanations=explain_all(pairs), form=form,
@@ -51,7 +52,7 @@ def for_buyer(buyer_id: int):
         regions=catalogue_services.region_names(),
         chapters=catalogue_services.chapters_in_use(),
         certifications=catalogue_services.certifications_in_use(),
-        preference_form=PreferenceForm())
+        preference_form=PreferenceForm(), event=event, at_event=at_event)
 
 
 @bp.get("/companies/<int:company_id>/matches")
@@ -62,12 +63,28 @@ def for_company(company_id: int):
     pairs = services.rank_buyers(company, limit=20)
     buyers = {b.id: b for b in db.session.scalars(
         select(Buyer).where(Buyer.id.in_([p.buyer_id for p in pairs])))}
+    event, at_event = _current_event(company_id=company.id)
     return render_template(
         "matching/for_company.html", company=company, pairs=pairs, buyers=buyers,
         explanations=explain_all(pairs, viewer="supplier"),
         preferences=services.preferences_of_company(company.id),
         recommended=services.published_picks(company_id=company.id),
-        preference_form=PreferenceForm())
+        preference_form=PreferenceForm(), event=event, at_event=at_event)
+
+
+def _current_event(**side):
+    """The latest event this buyer or company is registered for, and who else is there."""
+    from app.expo.models import Event, Registration
+
+    (key, value), = side.items()
+    registration = db.session.scalar(select(Registration).join(Event).where(
+        getattr(Registration, key) == value).order_by(Event.starts_on.desc()))
+    if registration is None:
+        return None, set()
+    others = db.session.execute(select(Registration.company_id, Registration.buyer_id).where(
+        Registration.event_id == registration.event_id)).all()
+    column = 0 if "buyer_id" in side else 1
+    return registration.event, {row[column] for row in others if row[column]}
 
 
 def _choice(form: PreferenceForm) -> Preference | None:

@@ -2,7 +2,7 @@
 
 Revision ID: 0004
 Revises: 0003
-Create Date: 2026-11-25 15:31:39.113090
+Create Date: 2026-11-25 15:56:07.627448
 
 """
 from alembic import op
@@ -212,14 +212,14 @@ def upgrade():
     sa.ForeignKeyConstraint(['table_id'], ['meeting_table.id'], name=op.f('fk_meeting_table_id_meeting_table'), ondelete='SET NULL'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_meeting')),
     sa.UniqueConstraint('request_id', name=op.f('uq_meeting_request_id')),
-    sa.UniqueConstraint('slot_id', 'buyer_id', name=op.f('uq_meeting_slot_id_buyer_id')),
-    sa.UniqueConstraint('slot_id', 'company_id', name=op.f('uq_meeting_slot_id_company_id')),
-    sa.UniqueConstraint('slot_id', 'interpreter_id', name=op.f('uq_meeting_slot_id_interpreter_id')),
-    sa.UniqueConstraint('slot_id', 'table_id', name=op.f('uq_meeting_slot_id_table_id')),
     sa.UniqueConstraint('uid', name=op.f('uq_meeting_uid'))
     )
     with op.batch_alter_table('meeting', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_meeting_event_id'), ['event_id'], unique=False)
+        batch_op.create_index('uq_meeting_slot_id_buyer_id', ['slot_id', 'buyer_id'], unique=True, sqlite_where=sa.text("status != 'no_show'"), postgresql_where=sa.text("status != 'no_show'"))
+        batch_op.create_index('uq_meeting_slot_id_company_id', ['slot_id', 'company_id'], unique=True, sqlite_where=sa.text("status != 'no_show'"), postgresql_where=sa.text("status != 'no_show'"))
+        batch_op.create_index('uq_meeting_slot_id_interpreter_id', ['slot_id', 'interpreter_id'], unique=True, sqlite_where=sa.text("status != 'no_show'"), postgresql_where=sa.text("status != 'no_show'"))
+        batch_op.create_index('uq_meeting_slot_id_table_id', ['slot_id', 'table_id'], unique=True, sqlite_where=sa.text("status != 'no_show'"), postgresql_where=sa.text("status != 'no_show'"))
 
     op.create_table('notification',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -266,6 +266,10 @@ def downgrade():
 
     op.drop_table('notification')
     with op.batch_alter_table('meeting', schema=None) as batch_op:
+        batch_op.drop_index('uq_meeting_slot_id_table_id', sqlite_where=sa.text("status != 'no_show'"), postgresql_where=sa.text("status != 'no_show'"))
+        batch_op.drop_index('uq_meeting_slot_id_interpreter_id', sqlite_where=sa.text("status != 'no_show'"), postgresql_where=sa.text("status != 'no_show'"))
+        batch_op.drop_index('uq_meeting_slot_id_company_id', sqlite_where=sa.text("status != 'no_show'"), postgresql_where=sa.text("status != 'no_show'"))
+        batch_op.drop_index('uq_meeting_slot_id_buyer_id', sqlite_where=sa.text("status != 'no_show'"), postgresql_where=sa.text("status != 'no_show'"))
         batch_op.drop_index(batch_op.f('ix_meeting_event_id'))
 
     op.drop_table('meeting')
