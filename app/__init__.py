@@ -27,6 +27,7 @@ def create_app(config: type[Config] | None = None, **overrides: Any) -> Flask:
     from app.expo import cli as expo_cli
     from app.expo import views as expo_views
     from app.expo import (
+        views_consultations,  # noqa: F401  (routes on expo.bp)
         views_onsite,  # noqa: F401  (routes on expo.bp)
         views_results,  # noqa: F401  (routes on expo.bp)
     )

@@ -95,6 +95,8 @@ ROUTES = [
     ("POST", "/events/{event}/requests/{accepted}/take/{slot2}", lambda w: {},
      {"own_buyer", "organiser"}),
     ("POST", "/events/{event}/checkin", lambda w: {"code": w["code"]}, {"organiser"}),
+    ("POST", "/events/{event}/consultations/{desk}/{slot2}", lambda w: {"question": "Q"},
+     {"own_supplier", "other_supplier"}),
     ("POST", "/notifications/read", lambda w: {},
      {"own_supplier", "other_supplier", "own_buyer", "other_buyer", "organiser"}),
     ("GET", "/events/{event}/dashboard", None, {"organiser"}),
@@ -155,6 +157,7 @@ def _expo_world(db, company, buyer, users) -> dict:
     setup.add_session(event, organiser, date(2025, 10, 21), time(10), time(11))
     setup.add_tables(event, organiser, 2)
     setup.add_interpreter(event, organiser, "통역사", ["ko", "en"])
+    desk = setup.add_desk(event, organiser, "export", "KOTRA")
     from app.buyers.models import Buyer
 
     other_company = Company(supplier_ref="OTHER", name_ko="다른기업")
@@ -177,7 +180,7 @@ def _expo_world(db, company, buyer, users) -> dict:
     return {"event": event.id, "pending": pending.id, "accepted": third.id,
             "meeting": meeting.id, "slot2": event.slots[1].id, "table": event.tables[1].id,
             "other_company": other_company.id, "code": registration.check_in_code,
-            "buyer_registration": registration.id}
+            "buyer_registration": registration.id, "desk": desk.id}
 
 
 @pytest.mark.parametrize("actor", ACTORS)

@@ -147,6 +147,8 @@ def propose_from_prematching(event: Event, run: MatchRun, by: User) -> int:
     created = 0
     for result in run.results:
         buyer, company = result.buyer, result.company
+        if company.id in matching.excluded_companies(buyer.id):  # "No thanks" since the run
+            continue
         if registration_of(event, buyer=buyer) is None or \
                 registration_of(event, company=company) is None:
             continue

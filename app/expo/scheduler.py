@@ -103,14 +103,14 @@ def solve(instance: Instance, *, time_limit: float | None = 60, seed_greedy: boo
     base = _pinned_state(instance, keep)
     greedy = None
     if seed_greedy:
-        greedy = _pinned_state(instance, keep)
+        greedy = base.copy()
         greedy.greedy()
     budget = None if time_limit is None else max(0.85 * time_limit - (time.monotonic() - begun),
                                                  0.1)
     result = solve_mip(base, time_limit=budget, start=greedy, threads=threads)
     best, method, extra = greedy, "greedy", {}
     if result is not None:
-        state = base
+        state = base.copy()
         for r, s in sorted(result.slots.items()):
             state.place(r, s)
         before = state.key()
