@@ -268,6 +268,38 @@ class State:
             if self.sides_free(r, s) and (pb.booth[r] or self.tables_used[s] < pb.n_tables))
         return any(self.place(r, s) for _delta, s in options)
 
+    def insert(self, r: int) -> bool:
+        """place_best, else make room by moving one meeting that is in r's way elsewhere."""
+        if self.place_best(r):
+            return True
+        pb = self.pb
+        for s in pb.candidates[r]:
+            in_way = {self.busy[p][s] for p in (pb.sup[r], pb.buy[r]) if s in self.busy[p]}
+            if not in_way:
+                in_way = {m for m in self.busy_in(s) if (not pb.booth[r] and not pb.booth[m])
+                          or (pb.need[r] and pb.need[m])}
+            for m in sorted(in_way - set(pb.pins)):
+                self.remove(m)
+                if self.place(r, s):
+                    if any(self.place(m, t) for t in pb.candidates[m] if t != s):
+                        return True
+                    self.remove(r)
+                self.place(m, s)
+        return False
+
+    def reslot(self, requests: Iterable[int]) -> bool:
+        """Place `requests` (into a state without them) compactly: tightest first; False if
+        one of them found no place."""
+        pb = self.pb
+        tight = [0] * len(pb.part_ids)
+        for r in requests:
+            tight[pb.sup[r]] += 1
+            tight[pb.buy[r]] += 1
+        load = [tight[p] - len(pb.free[p]) for p in range(len(pb.part_ids))]
+        order = sorted(requests, key=lambda r: (-max(load[pb.sup[r]], load[pb.buy[r]]),
+                                                len(pb.candidates[r]), r))
+        return all(self.insert(r) for r in order)
+
     def greedy(self) -> None:
         """Cover participants with the fewest options first, then add by descending weight."""
         pb = self.pb
