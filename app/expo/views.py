@@ -102,10 +102,11 @@ def register(event_id: int):
     registration = my_registration(event)
     form = RegistrationForm(obj=registration)
     if form.validate_on_submit():
-        owner = {"company": db.session.get(Company, current_user.company_id)} \
-            if current_user.is_supplier else \
-            {"buyer": db.session.get(Buyer, current_user.buyer_id)}
-        if None in owner.values() or current_user.is_organiser:
+        if current_user.is_supplier and current_user.company_id:
+            owner = {"company": db.session.get(Company, current_user.company_id)}
+        elif current_user.is_buyer and current_user.buyer_id:
+            owner = {"buyer": db.session.get(Buyer, current_user.buyer_id)}
+        else:  # organisers register participants from the setup, not for themselves
             abort(403)
         registration = participation.register(event, current_user, public=form.public.data,
                                               **owner)

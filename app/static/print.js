@@ -1,4 +1,0 @@
-// Buttons marked data-print open the browser's print dialog (no inline script: see the CSP).
-document.querySelectorAll("[data-print]").forEach((button) => {
-  button.addEventListener("click", () => window.print());
-});
