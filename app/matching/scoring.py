@@ -103,27 +103,38 @@ def product_scores(table: ProductTable, rows: np.ndarray, similarity: np.ndarray
 
 
 def aggregate(table: ProductTable, rows: np.ndarray, features: dict[str, np.ndarray],
-              buyer: BuyerFacts, weights: Weights = WEIGHTS, evidence: int = 3
+              buyer: BuyerFacts, weights: Weights = WEIGHTS, evidence: int = 3,
+              limit: int | None = None, skip: frozenset[int] | set[int] = frozenset()
               ) -> list[PairScore]:
-    """One PairScore per company: its best product's score plus the export market."""
+    """One PairScore per company (its best product's score plus the export market), best
+    first; the `limit` best companies not in `skip` get their evidence built."""
+    if not len(rows):
+        return []
     companies = table.company_ids[rows]
-    order = np.lexsort((-features["score"], companies))
+    scores = features["score"]
+    order = np.lexsort((-scores, companies))  # grouped by company, best product first
+    grouped = companies[order]
+    starts = np.flatnonzero(np.r_[True, grouped[1:] != grouped[:-1]])
+    ends = np.r_[starts[1:], len(order)]
+    firsts = grouped[starts]
+    exports = np.fromiter((buyer.country in table.export_countries.get(int(c), ()) for c in
+                           firsts), dtype=bool, count=len(firsts))
+    company_scores = scores[order[starts]] + weights.export * exports
+    ranking = np.argsort(-company_scores, kind="stable")
     pairs = []
     required = set(buyer.required)
-    start = 0
-    while start < len(order):
-        company = companies[order[start]]
-        end = start
-        while end < len(order) and companies[order[end]] == company:
-            end += 1
-        members = order[start:end]
-        exports = buyer.country in table.export_countries.get(int(company), frozenset())
-        score = float(features["score"][members[0]] + weights.export * exports)
-        semantic = float(features["similarity"][members].max())
-        pair = PairScore(buyer.id, int(company), score, semantic, exports)
+    for group in ranking:
+        company = int(firsts[group])
+        if company in skip:
+            continue
+        if limit is not None and len(pairs) >= limit:
+            break
+        members = order[starts[group]:ends[group]]
+        pair = PairScore(buyer.id, company, float(company_scores[group]),
+                         float(features["similarity"][members].max()), bool(exports[group]))
         for member in members[:evidence]:
             row = rows[member]
-            held = {table.certification_names[c] for c in table.certifications[row].indices}
+            held = table.certification_names_of(row)
             level = int(features["levels"][member])
             code = buyer.hs_codes[features["which"][member]] if level else None
             pair.products.append(ProductEvidence(
@@ -133,8 +144,6 @@ def aggregate(table: ProductTable, rows: np.ndarray, features: dict[str, np.ndar
                 hs_level=min(2 * level, len(code)) if code else 0,
                 hs_code=code,
                 certifications_met=sorted(n for n in held if n.casefold() in required),
-                score=float(features["score"][member])))
+                score=float(scores[member])))
         pairs.append(pair)
-        start = end
-    pairs.sort(key=lambda p: -p.score)
     return pairs

@@ -65,11 +65,11 @@ def rank_suppliers(buyer: Buyer, *, limit: int = 20, weights: Weights = WEIGHTS,
     keep = ids[0] >= 0
     rows = table.rows_of(ids[0][keep])
     features = product_scores(table, rows, similarities[0][keep], facts, weights)
-    pairs = aggregate(table, rows, features, facts, weights)
-    excluded = excluded_companies(buyer.id) | (exclude or set())
-    pairs = lower_declined([p for p in pairs if p.company_id not in excluded],
-                           declined_companies(buyer.id), key="company_id")
-    return pairs[:limit]
+    declined = declined_companies(buyer.id)
+    # Declined pairs may drop below others: take enough that the re-ranked top is exact.
+    pairs = aggregate(table, rows, features, facts, weights, limit=limit + len(declined),
+                      skip=excluded_companies(buyer.id) | (exclude or set()))
+    return lower_declined(pairs, declined, key="company_id")[:limit]
 
 
 def rank_buyers(company: Company, *, limit: int = 20, weights: Weights = WEIGHTS

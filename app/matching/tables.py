@@ -71,6 +71,13 @@ class ProductTable:
             table.company_rows[int(company_ids[chunk[0]])] = chunk
         return table
 
+    def certification_names_of(self, row: int) -> list[str]:
+        """Names of the certifications a product row holds (read from the CSR arrays: row
+        slices of a sparse matrix cost far more)."""
+        matrix = self.certifications
+        return [self.certification_names[c]
+                for c in matrix.indices[matrix.indptr[row]:matrix.indptr[row + 1]]]
+
     def rows_of(self, product_ids: np.ndarray) -> np.ndarray:
         return np.searchsorted(self.ids, product_ids)
 
