@@ -171,4 +171,7 @@ def engine() -> MatchingEngine:
 
 
 def init_app(app: Flask) -> None:
+    from app.matching import versioning
+
+    versioning.install()
     app.extensions["matching"] = MatchingEngine(app)

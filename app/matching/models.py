@@ -114,3 +114,13 @@ class DeclinedPair(db.Model):
                                             primary_key=True)
     declined_by: Mapped[str] = mapped_column(String(10))
     declined_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class DataVersion(db.Model):
+    """A token per side ("product", "buyer"), replaced in the same transaction as any change
+    to that side, so every process can tell in one key lookup whether its index is current.
+    A fresh random token, not a counter: a rolled-back change must not leave its number to be
+    reused by a different one."""
+
+    kind: Mapped[str] = mapped_column(String(20), primary_key=True)
+    version: Mapped[str] = mapped_column(String(32), default="initial")

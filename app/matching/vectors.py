@@ -4,14 +4,14 @@ from collections.abc import Callable
 from datetime import datetime
 
 import numpy as np
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, or_, select
 
 from app.auth.models import utcnow
 from app.buyers.models import Buyer
-from app.catalogue.models import Company, Product
+from app.catalogue.models import Product
 from app.extensions import db
 from app.matching.embedders import Embedder
-from app.matching.models import BuyerEmbedding, ProductEmbedding
+from app.matching.models import BuyerEmbedding, DataVersion, ProductEmbedding
 from app.matching.texts import buyer_text, product_text, text_hash
 
 Progress = Callable[[int, int], None]
@@ -25,19 +25,8 @@ SIDES = {
 
 
 def data_version(kind: str) -> str:
-    """Changes whenever a record of this side is added, edited or deleted.
-
-    Products also follow their companies (export markets, languages). SQLite may hand a
-    deleted highest id to the next insert, but that insert moves the newest timestamp.
-    """
-    model = SIDES[kind][0]
-    parts = db.session.execute(
-        select(func.count(model.id), func.max(model.id), func.max(model.updated_at))).one()
-    if kind == "product":
-        parts = (*parts, *db.session.execute(
-            select(func.count(Company.id), func.max(Company.updated_at))).one())
-    return ":".join(value.isoformat() if isinstance(value, datetime) else str(value)
-                    for value in parts)
+    """The side's change token (see versioning.py): one primary-key lookup."""
+    return db.session.scalar(select(DataVersion.version).where(DataVersion.kind == kind)) or ""
 
 
 def sync_embeddings(kind: str, embedder: Embedder, progress: Progress | None = None) -> int:
