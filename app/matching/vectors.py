@@ -35,14 +35,14 @@ def sync_embeddings(kind: str, embedder: Embedder, progress: Progress | None = N
     Records edited without a change to their text are only re-stamped.
     """
     model, table, foreign_key = SIDES[kind]
-    stale = db.session.scalars(
-        select(model).outerjoin(table, and_(foreign_key == model.id,
-                                            table.model == embedder.name))
+    # Records and their current vector in one query (no IN list: PostgreSQL caps parameters).
+    stale = db.session.execute(
+        select(model, table).outerjoin(table, and_(foreign_key == model.id,
+                                                   table.model == embedder.name))
         .where(or_(table.id.is_(None), model.updated_at > table.embedded_at))
         .order_by(model.id)).all()
-    existing = {getattr(e, foreign_key.key): e for e in db.session.scalars(
-        select(table).where(table.model == embedder.name,
-                            foreign_key.in_([r.id for r in stale])))} if stale else {}
+    existing = {record.id: current for record, current in stale if current is not None}
+    stale = [record for record, _current in stale]
     text_of = product_text if kind == "product" else buyer_text
     now = utcnow()
     todo = []
