@@ -22,6 +22,7 @@ def create_app(config: type[Config] | None = None, **overrides: Any) -> Flask:
     from app.buyers import views as buyers_views
     from app.catalogue import cli as catalogue_cli
     from app.catalogue import views as catalogue_views
+    from app.commerce import views as commerce_views
     from app.demo import cli as demo_cli
     from app.errors import register_error_handlers
     from app.expo import cli as expo_cli
@@ -56,7 +57,7 @@ def create_app(config: type[Config] | None = None, **overrides: Any) -> Flask:
     matching_engine.init_app(app)
     job_runner.register("reindex", matching_jobs.reindex)
     for module in (main_views, auth_views, catalogue_views, buyers_views, matching_views,
-                   job_views, expo_views):
+                   job_views, expo_views, commerce_views):
         app.register_blueprint(module.bp)
     for module in (auth_cli, catalogue_cli, buyers_cli, demo_cli, matching_cli,
                    expo_cli):

@@ -48,6 +48,11 @@ class Config:
     MATCHING_INDEX_DIR = os.environ.get("MATCHING_INDEX_DIR", str(ROOT / "instance" / "matching"))
     MATCHING_APPROXIMATE_ABOVE = int(os.environ.get("MATCHING_APPROXIMATE_ABOVE", 200_000))
     MATCHING_FAISS_THREADS = int(os.environ.get("MATCHING_FAISS_THREADS", 1))
+    # Co-prosperity market: where listing photos are kept (resized JPEGs, served by the app)
+    # and how many of what size a supplier may upload.
+    MARKET_UPLOAD_DIR = os.environ.get("MARKET_UPLOAD_DIR", str(ROOT / "instance" / "uploads"))
+    MARKET_MAX_PHOTOS = int(os.environ.get("MARKET_MAX_PHOTOS", 5))
+    MARKET_MAX_PHOTO_BYTES = int(os.environ.get("MARKET_MAX_PHOTO_BYTES", 5 * 1024 * 1024))
 
 
 class ProductionConfig(Config):

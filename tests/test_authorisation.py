@@ -25,6 +25,11 @@ def buyer_form():
             "interests": "Rice noodles", "required_certifications": "", "hs_codes": "19"}
 
 
+def listing_form(**choice):
+    return {"price_krw": "9500", "stock": "3", "category": "food", "booth": "A-1",
+            **{name: str(value) for name, value in choice.items()}}
+
+
 def catalogue_upload(ref):
     row = [ref, "강원쌀면(주)", "", "", "UP-1", "쌀국수", "", "설명", "", "", "", "", "", ""]
     return {"file": (csv_bytes(COLUMNS, [row]), "catalogue.csv")}
@@ -108,6 +113,32 @@ ROUTES = [
      {"own_supplier", "own_buyer", "organiser"}),
     ("GET", "/events/{event}/agenda?registration={buyer_registration}", None,
      {"own_buyer", "organiser"}),
+    # Market: suppliers list their products, organisers review, anyone logged in orders.
+    ("POST", "/companies/{company}/market/new", lambda w: listing_form(product=w["new_product"],
+                                                                       event=w["event"]),
+     {"own_supplier", "organiser"}),
+    ("POST", "/market/listings/{pending_listing}/edit", lambda w: listing_form(),
+     {"own_supplier", "organiser"}),
+    ("POST", "/market/listings/{pending_listing}/approve", lambda w: {}, {"organiser"}),
+    ("POST", "/market/listings/{pending_listing}/reject", lambda w: {"reason": "Blurry"},
+     {"organiser"}),
+    ("POST", "/market/photos/{market_photo}/delete", lambda w: {}, {"own_supplier", "organiser"}),
+    ("POST", "/market/listings/{market_listing}/order", lambda w: {"quantity": "1"},
+     {"own_supplier", "other_supplier", "own_buyer", "other_buyer", "organiser"}),
+    ("POST", "/market/orders/{market_order}/fulfil", lambda w: {}, {"own_supplier", "organiser"}),
+    ("POST", "/market/orders/{market_order}/cancel", lambda w: {},
+     {"own_buyer", "own_supplier", "organiser"}),
+    ("POST", "/companies/{company}/market/pickup", lambda w: {"code": w["pickup_code"]},
+     {"own_supplier", "organiser"}),
+    ("GET", "/companies/{company}/market", None, {"own_supplier", "organiser"}),
+    ("GET", "/companies/{company}/market/new", None, {"own_supplier", "organiser"}),
+    ("GET", "/market/listings/{pending_listing}/edit", None, {"own_supplier", "organiser"}),
+    ("GET", "/market/listings/{pending_listing}", None, {"own_supplier", "organiser"}),
+    ("GET", "/market/photos/{market_photo}/thumb.jpg", None, {"own_supplier", "organiser"}),
+    ("GET", "/market/review", None, {"organiser"}),
+    ("GET", "/market/events/{event}", None, {"organiser"}),
+    ("GET", "/market/orders", None,
+     {"own_supplier", "other_supplier", "own_buyer", "other_buyer", "organiser"}),
 ]
 # Routes any logged-in user may post to for their own account only.
 SELF_SERVICE = {"/logout", "/account", "/login", "/register/supplier", "/register/buyer",
@@ -116,7 +147,8 @@ PUBLIC = {"/", "/suppliers", "/products", "/events", "/healthz"}
 
 
 @pytest.fixture
-def world(db, matching, make_company, make_product, make_buyer, make_user):
+def world(db, matching, make_company, make_product, make_buyer, make_user, app, monkeypatch,
+          tmp_path):
     from app.matching.models import MatchResult, MatchRun
 
     company = make_company()
@@ -138,8 +170,10 @@ def world(db, matching, make_company, make_product, make_buyer, make_user):
         "organiser": make_user(Role.ORGANISER),
     }
     expo = _expo_world(db, company, buyer, users)
+    monkeypatch.setitem(app.config, "MARKET_UPLOAD_DIR", str(tmp_path / "uploads"))
+    market = _market_world(db, company, product, expo["event"], users, make_product)
     return {"company": company.id, "product": product.id, "buyer": buyer.id, "run": run.id,
-            "job": job.id, "result": run.results[0].id, **expo,
+            "job": job.id, "result": run.results[0].id, **expo, **market,
             "company_ref": company.supplier_ref, "users": users}
 
 
@@ -181,6 +215,36 @@ def _expo_world(db, company, buyer, users) -> dict:
             "meeting": meeting.id, "slot2": event.slots[1].id, "table": event.tables[1].id,
             "other_company": other_company.id, "code": registration.check_in_code,
             "buyer_registration": registration.id, "desk": desk.id}
+
+
+def _market_world(db, company, product, event_id, users, make_product) -> dict:
+    """The own supplier's product waiting for review (with a photo), another on sale with an
+    order of the own buyer, and a third not listed yet."""
+    import io
+
+    from PIL import Image
+
+    from app.commerce import images, services
+    from app.expo.models import Event
+
+    event = db.session.get(Event, event_id)
+    supplier, organiser = users["own_supplier"], users["organiser"]
+    png = io.BytesIO()
+    Image.new("RGB", (40, 30), (10, 120, 60)).save(png, "PNG")
+    png.seek(0)
+    pending = services.create_listing(company, product, event, supplier, price_krw=9000,
+                                      stock=5, category="food",
+                                      photos=[images.prepare(png, "photo.png", 1_000_000)])
+    on_sale = services.create_listing(company, make_product(company, product_ref="P-SALE"),
+                                      event, supplier, price_krw=5000, stock=10,
+                                      category="food")
+    services.approve_listing(on_sale, organiser)
+    order = services.place_order(on_sale, users["own_buyer"], 2)
+    new_product = make_product(company, product_ref="P-NEW")
+    db.session.commit()
+    return {"pending_listing": pending.id, "market_photo": pending.photos[0].id,
+            "market_listing": on_sale.id, "market_order": order.id,
+            "pickup_code": order.pickup_code, "new_product": new_product.id}
 
 
 @pytest.mark.parametrize("actor", ACTORS)

@@ -336,6 +336,6 @@ def solve_mip(state: State, *, time_limit: float | None, start: State | None = N
         if found is not None and master.weight(found) >= master.weight(known) - 1e-9:
             known = found
     weight = master.weight(known)
-    gap = (bound - weight) / max(abs(bound), 1e-9) if converged else None
+    gap = max(bound - weight, 0.0) / max(abs(bound), 1e-9) if converged else None
     proven = covered_proven and gap is not None and gap <= rel_gap + 1e-9
     return MipResult(master.slots(known), covered_proven, proven, gap, status)

@@ -1,4 +1,4 @@
-"""The instance in integer indexes, and a schedule being built: greedy, repair, gap closing.
+"""The instance in integer indexes, and a schedule being built under the rules; the greedy.
 
 `State` keeps the rules as invariants: a meeting is only placed where both sides are free and
 available, a table is left (non-booth meetings per slot <= tables) and, for meetings that need
@@ -6,7 +6,6 @@ one, the interpreters of the slot can be re-matched (augmenting path) so that ev
 """
 
 import math
-import time
 from collections.abc import Iterable, Mapping
 
 from app.expo.scheduler_types import (
@@ -91,6 +90,8 @@ class State:
         self.interp_of: dict[int, int] = {}
         self.locked: set[int] = set()       # pinned interpreter: never re-matched
         self.table_pin: dict[int, int] = {}
+        # per slot, interpreter sets known to have no augmenting path (until a removal there)
+        self.no_path: list[set[tuple[int, ...]]] = [set() for _ in range(problem.n_slots)]
 
     def copy(self) -> "State":
         other = State.__new__(State)
@@ -101,6 +102,7 @@ class State:
         other.tables_used = list(self.tables_used)
         other.holder = [dict(h) for h in self.holder]
         other.locked, other.table_pin = set(self.locked), dict(self.table_pin)
+        other.no_path = [set(n) for n in self.no_path]
         return other
 
     # -- queries -------------------------------------------------------------------------
@@ -133,6 +135,15 @@ class State:
                 return [i, *rest]
         return None
 
+    def _route(self, s: int, r: int) -> list[int] | None:
+        """_path from the top, remembering failures (placing meetings never creates paths)."""
+        if self.pb.eligible[r] in self.no_path[s]:
+            return None
+        path = self._path(s, r, set())
+        if path is None:
+            self.no_path[s].add(self.pb.eligible[r])
+        return path
+
     def blocker(self, r: int, s: int) -> str | None:
         """What keeps r out of slot s now: "participant", "table", "interpreter" or None."""
         pb = self.pb
@@ -141,7 +152,7 @@ class State:
             return "participant"
         if not pb.booth[r] and self.tables_used[s] >= pb.n_tables:
             return "table"
-        if pb.need[r] and self._path(s, r, set()) is None:
+        if pb.need[r] and self._route(s, r) is None:
             return "interpreter"
         return None
 
@@ -152,7 +163,7 @@ class State:
         if not self.sides_free(r, s) or (not pb.booth[r] and self.tables_used[s] >= pb.n_tables):
             return False
         if pb.need[r]:
-            path = self._path(s, r, set())
+            path = self._route(s, r)
             if path is None:
                 return False
             moving = r
@@ -163,10 +174,11 @@ class State:
                 if previous is None:
                     break
                 moving = previous
-        self._occupy(r, s)
+        self.occupy(r, s)
         return True
 
-    def _occupy(self, r: int, s: int) -> None:
+    def occupy(self, r: int, s: int) -> None:
+        """Book r into s (participants, table count); interpreters are the caller's."""
         pb = self.pb
         self.slot_of[r] = s
         if not pb.booth[r]:
@@ -185,6 +197,7 @@ class State:
             self.tables_used[s] -= 1
         if r in self.interp_of:
             del self.holder[s][self.interp_of.pop(r)]
+            self.no_path[s].clear()
         for p in (pb.sup[r], pb.buy[r]):
             del self.busy[p][s]
             positions = self.days[p][pb.day[s]]
@@ -212,7 +225,7 @@ class State:
             if interp == ANY and pb.need[r]:
                 self.place(r, s)
             else:
-                self._occupy(r, s)
+                self.occupy(r, s)
         return problems
 
     def _pin_problems(self, r: int, s: int, table: int, interp: int) -> list[str]:
@@ -230,7 +243,7 @@ class State:
         if not pb.booth[r] and self.tables_used[s] >= pb.n_tables:
             broken.append("no table is left")
         if interp == ANY:
-            if pb.need[r] and self._path(s, r, set()) is None:
+            if pb.need[r] and self._route(s, r) is None:
                 broken.append("no interpreter is left")
         elif (interp >= 0) != pb.need[r]:
             broken.append("an interpreter is needed exactly when the sides share no language")
@@ -244,61 +257,33 @@ class State:
         return [r for r, t in self.slot_of.items() if t == s]
 
     # -- heuristics ----------------------------------------------------------------------
-    def _gap_delta(self, p: int, add: int, drop: int | None = None) -> int:
+    def gap_delta(self, p: int, add: int, drop: int | None = None) -> int:
         """Change in p's idle gaps if a meeting moves from slot `drop` (or nowhere) to `add`."""
         pb, days = self.pb, self.days[p]
-        delta = 0
-        for day in {pb.day[add]} | ({pb.day[drop]} if drop is not None else set()):
-            before = days.get(day, [])
-            after = list(before)
-            if drop is not None and pb.day[drop] == day:
-                after.remove(pb.pos[drop])
-            if pb.day[add] == day:
-                after.append(pb.pos[add])
-                after.sort()
-            delta += _gaps(after) - _gaps(before)
-        return delta
+        b, removal = pb.pos[add], 0
+        if drop is not None:
+            a, here = pb.pos[drop], days[pb.day[drop]]
+            if len(here) > 1:
+                lo = here[1] if here[0] == a else here[0]
+                hi = here[-2] if here[-1] == a else here[-1]
+                if pb.day[drop] == pb.day[add]:
+                    return max(hi, b) - min(lo, b) - (here[-1] - here[0])
+                removal = hi - lo - (here[-1] - here[0]) + 1
+            elif pb.day[drop] == pb.day[add]:
+                return 0
+        there = days.get(pb.day[add])
+        if not there:
+            return removal
+        return removal + max(there[-1], b) - min(there[0], b) - (there[-1] - there[0]) - 1
 
     def place_best(self, r: int) -> bool:
         """Place r where it adds the fewest gaps (earliest on ties); False if nowhere fits."""
         pb = self.pb
         options = sorted(
-            (self._gap_delta(pb.sup[r], s) + self._gap_delta(pb.buy[r], s), s)
+            (self.gap_delta(pb.sup[r], s) + self.gap_delta(pb.buy[r], s), s)
             for s in pb.candidates[r]
             if self.sides_free(r, s) and (pb.booth[r] or self.tables_used[s] < pb.n_tables))
         return any(self.place(r, s) for _delta, s in options)
-
-    def insert(self, r: int) -> bool:
-        """place_best, else make room by moving one meeting that is in r's way elsewhere."""
-        if self.place_best(r):
-            return True
-        pb = self.pb
-        for s in pb.candidates[r]:
-            in_way = {self.busy[p][s] for p in (pb.sup[r], pb.buy[r]) if s in self.busy[p]}
-            if not in_way:
-                in_way = {m for m in self.busy_in(s) if (not pb.booth[r] and not pb.booth[m])
-                          or (pb.need[r] and pb.need[m])}
-            for m in sorted(in_way - set(pb.pins)):
-                self.remove(m)
-                if self.place(r, s):
-                    if any(self.place(m, t) for t in pb.candidates[m] if t != s):
-                        return True
-                    self.remove(r)
-                self.place(m, s)
-        return False
-
-    def reslot(self, requests: Iterable[int]) -> bool:
-        """Place `requests` (into a state without them) compactly: tightest first; False if
-        one of them found no place."""
-        pb = self.pb
-        tight = [0] * len(pb.part_ids)
-        for r in requests:
-            tight[pb.sup[r]] += 1
-            tight[pb.buy[r]] += 1
-        load = [tight[p] - len(pb.free[p]) for p in range(len(pb.part_ids))]
-        order = sorted(requests, key=lambda r: (-max(load[pb.sup[r]], load[pb.buy[r]]),
-                                                len(pb.candidates[r]), r))
-        return all(self.insert(r) for r in order)
 
     def greedy(self) -> None:
         """Cover participants with the fewest options first, then add by descending weight."""
@@ -332,31 +317,6 @@ class State:
             if pb.weight[r] > 0 or not self.busy[pb.sup[r]] or not self.busy[pb.buy[r]]:
                 self.place_best(r)
 
-    def close_gaps(self, deadline: float) -> None:
-        """Move single meetings to other slots while that lowers the participants' idle gaps."""
-        pb = self.pb
-        improved = True
-        while improved and time.monotonic() < deadline:
-            improved = False
-            for r in sorted(self.slot_of):
-                if r in pb.pins:
-                    continue
-                s = self.slot_of[r]
-                moves = sorted(
-                    (self._gap_delta(pb.sup[r], t, s) + self._gap_delta(pb.buy[r], t, s), t)
-                    for t in pb.candidates[r] if t != s and self.sides_free(r, t))
-                for delta, t in moves:
-                    if delta >= 0:
-                        break
-                    self.remove(r)
-                    if self.place(r, t):
-                        improved = True
-                        break
-                    if not self.place(r, s):  # always fits: it was there a moment ago
-                        raise AssertionError("could not put a meeting back")
-                if time.monotonic() >= deadline:
-                    return
-
     # -- results ---------------------------------------------------------------------------
     def reason(self, r: int) -> str:
         """Why r is unscheduled, given what the schedule holds now."""
@@ -375,16 +335,27 @@ class State:
                                                                 LOWER_PRIORITY)
 
     def tables(self) -> dict[int, int | None]:
-        """A concrete table for every scheduled meeting: pinned ones first, then in order."""
+        """A concrete table for every non-booth meeting: pinned ones first, then the table the
+        supplier had in its previous meeting, then a free one, the least pinned first."""
         pb = self.pb
-        result: dict[int, int | None] = {}
+        pinned = [0] * pb.n_tables
+        for t in self.table_pin.values():
+            pinned[t] += 1
+        order = sorted(range(pb.n_tables), key=lambda t: (pinned[t], t))
+        result: dict[int, int | None] = {r: None for r in self.slot_of if pb.booth[r]}
+        last: dict[int, int] = {}
         by_slot: dict[int, list[int]] = {}
         for r, s in self.slot_of.items():
-            by_slot.setdefault(s, []).append(r)
-        for requests in by_slot.values():
-            taken = {self.table_pin[r] for r in requests if r in self.table_pin}
-            spare = iter(t for t in range(pb.n_tables) if t not in taken)
-            for r in sorted(requests):
-                result[r] = (None if pb.booth[r] else
-                             self.table_pin[r] if r in self.table_pin else next(spare))
+            if not pb.booth[r]:
+                by_slot.setdefault(s, []).append(r)
+        for s in sorted(by_slot):
+            requests = sorted(by_slot[s])
+            chosen = {r: self.table_pin[r] for r in requests if r in self.table_pin}
+            for r in requests:
+                if r not in chosen and last.get(pb.sup[r], -1) not in (-1, *chosen.values()):
+                    chosen[r] = last[pb.sup[r]]
+            spare = iter(t for t in order if t not in chosen.values())
+            for r in requests:
+                result[r] = chosen[r] if r in chosen else next(spare)
+                last[pb.sup[r]] = result[r]
         return result

@@ -10,6 +10,7 @@ from app.expo.scheduler import (
     InstanceError,
     Meeting,
     Schedule,
+    Unscheduled,
     greedy_schedule,
     load_instance,
     schedule_from_dict,
@@ -95,7 +96,8 @@ def test_interpreters_are_never_double_booked():
                 participants=people,
                 requests=[req("R1", "S1", "B1", 2), req("R2", "S2", "B2", 1)])
     _, _, met, why = run(data)
-    assert set(met) == {"R1"} and met["R1"].interpreter == "I1"
+    assert set(met) == {"R1"}
+    assert met["R1"].interpreter == "I1"
     assert why == {"R2": NO_INTERPRETER}
 
 
@@ -122,6 +124,16 @@ def test_interpreters_are_matched_within_a_slot():
     assert (met["R1"].interpreter, met["R2"].interpreter) == ("I2", "I1")
 
 
+def test_suppliers_keep_their_table():
+    people = [sup("S1"), sup("S2"), buy("B1"), buy("B2"), buy("B3"), buy("B4")]
+    data = make(slots=3, tables=3, participants=people, requests=[
+        req("R1", "S1", "B1"), req("R2", "S1", "B2"), req("R3", "S1", "B3"),
+        req("R4", "S2", "B4", fixed={"slot": "d1-1", "table": "T1", "interpreter": None})])
+    _, _, met, _ = run(data)
+    assert len({met[r].table for r in ("R1", "R2", "R3")}) == 1
+    assert met["R4"].table == "T1"
+
+
 def test_unavailable_slots_are_avoided():
     people = [sup("S1", unavailable=("d1-0", "d1-1")), buy("B1", unavailable=("d1-3",)),
               sup("S2", unavailable=("d1-0",)), buy("B2", unavailable=("d1-1", "d1-2", "d1-3"))]
@@ -137,7 +149,8 @@ def test_unavailable_slots_are_avoided():
 
 def test_fixed_placements_are_honoured():
     people = [sup("S1"), sup("S2"), sup("S3", ("ko",)), buy("B1"), buy("B2"), buy("B3")]
-    interpreters = [{"id": "I1", "languages": ["ko", "en"]}, {"id": "I2", "languages": ["ko", "en"]}]
+    interpreters = [{"id": "I1", "languages": ["ko", "en"]},
+                    {"id": "I2", "languages": ["ko", "en"]}]
     data = make(slots=4, tables=3, interpreters=interpreters, participants=people, requests=[
         req("R1", "S1", "B1", 1, fixed={"slot": "d1-3", "table": "T3", "interpreter": None}),
         req("R2", "S2", "B2", 1, fixed={"slot": "d1-2"}),
@@ -145,9 +158,11 @@ def test_fixed_placements_are_honoured():
         req("R4", "S1", "B2", 9), req("R5", "S3", "B1", 9)])
     _, _, met, why = run(data)
     assert met["R1"] == Meeting("R1", "d1-3", "T3", None)
-    assert met["R2"].slot == "d1-2" and met["R2"].table is not None
+    assert met["R2"].slot == "d1-2"
+    assert met["R2"].table is not None
     assert met["R3"] == Meeting("R3", "d1-1", "T2", "I2")
-    assert set(met) == {"R1", "R2", "R3", "R4", "R5"} and not why
+    assert set(met) == {"R1", "R2", "R3", "R4", "R5"}
+    assert not why
 
 
 def test_fixed_placements_that_break_a_rule_are_refused():
@@ -181,8 +196,9 @@ def test_weight_decides_among_equal_coverage_and_solver_beats_greedy():
         req("R1", "S1", "B1", 1), req("R2", "S2", "B2", 1), req("R3", "S1", "B2", 5),
         req("R4", "S2", "B1", 5)])
     instance, schedule, met, why = run(data)
-    assert set(met) == {"R3", "R4"} and schedule.objective == 10
-    assert set(why.values()) == {NO_TABLE}
+    assert set(met) == {"R3", "R4"}
+    assert schedule.objective == 10
+    assert set(why.values()) == {SLOTS_FULL}
     assert schedule.proven
     greedy = greedy_schedule(instance)
     assert validate(instance, greedy) == []
@@ -199,14 +215,23 @@ def test_idle_gaps_are_closed():
     assert schedule.gaps == 0
 
 
-def test_gaps_only_count_within_a_day():
-    people = [sup("S1"), buy("B1", unavailable=("d1-1", "d2-0")), buy("B2", unavailable=(
-        "d1-0", "d1-1"))]
-    data = make(slots=2, days=2, participants=people,
-                requests=[req("R1", "S1", "B1"), req("R2", "S1", "B2")])
-    _, schedule, met, _ = run(data)
-    assert {met["R1"].slot, met["R2"].slot} == {"d1-0", "d2-0"} or met["R1"].slot == "d1-0"
-    assert schedule.gaps == 0
+def test_gaps_count_empty_slots_between_meetings_of_one_day():
+    people = [sup("S1"), buy("B1"), buy("B2"), buy("B3")]
+    data = make(slots=4, days=2, participants=people, requests=[
+        req("R1", "S1", "B1"), req("R2", "S1", "B2"), req("R3", "S1", "B3")])
+    instance = load_instance(data)
+
+    def gaps(*slots: str) -> int:
+        meetings = [{"request": f"R{k + 1}", "slot": slot, "table": "T1", "interpreter": None}
+                    for k, slot in enumerate(slots)]
+        return schedule_from_dict(instance, {"meetings": meetings, "unscheduled": [],
+                                             "objective": len(slots)}).gaps
+
+    assert gaps("d1-0", "d1-1", "d1-2") == 0
+    assert gaps("d1-0", "d1-3") == 2          # S1 idle in d1-1 and d1-2
+    assert gaps("d1-0", "d1-2", "d1-3") == 1
+    assert gaps("d1-3", "d2-0") == 0          # another day: no gap overnight
+    assert gaps("d1-0", "d2-3", "d1-1") == 0
 
 
 def test_reasons_for_unscheduled_requests():
@@ -226,12 +251,15 @@ def test_reasons_for_unscheduled_requests():
 
 
 def test_mixed_blockers_read_lower_priority():
-    people = [sup("S1"), buy("B1"), sup("S2"), buy("B2")]
+    """R3 could take d1-1 if R2 gave up the only table: the optimiser chose R2."""
+    people = [sup("S1"), buy("B1"), sup("S2"), buy("B2"), sup("S4", booth="B-2",
+                                                               unavailable=("d1-1",)), buy("B3")]
     data = make(slots=2, tables=1, participants=people, requests=[
-        req("R1", "S1", "B1", 5), req("R2", "S2", "B2", 5), req("R3", "S1", "B2", 1)])
+        req("R1", "S1", "B1", 5, fixed={"slot": "d1-0", "table": "T1", "interpreter": None}),
+        req("R2", "S2", "B2", 5), req("R3", "S1", "B3", 1), req("R4", "S4", "B3", 5)])
     _, _, met, why = run(data)
-    assert set(met) == {"R1", "R2"}
-    assert why == {"R3": LOWER_PRIORITY} or why == {"R3": SLOTS_FULL}
+    assert set(met) == {"R1", "R2", "R4"}
+    assert why == {"R3": LOWER_PRIORITY}
 
 
 def test_incremental_rescheduling_keeps_confirmed_meetings():
@@ -303,8 +331,14 @@ def test_validate_catches_hand_broken_schedules():
         problems = broken(*meetings)
         assert any(expected in p for p in problems), (expected, problems)
     assert any("is not the total weight" in p for p in broken(fixed, objective=99.0))
-    assert any("neither scheduled nor listed" in p for p in validate(
-        instance, replace(good, unscheduled=[])) if good.unscheduled) or not good.unscheduled
+    assert [u.request for u in good.unscheduled] == ["R1", "R2"]  # I1 and B2 are taken
+    assert validate(instance, replace(good, unscheduled=[])) == [
+        "R1 is neither scheduled nor listed as unscheduled",
+        "R2 is neither scheduled nor listed as unscheduled"]
+    both = replace(good, unscheduled=[*good.unscheduled, Unscheduled("R3", SLOTS_FULL)])
+    assert validate(instance, both) == ["R3 is both scheduled and listed as unscheduled"]
+    odd = replace(good, unscheduled=[Unscheduled("R1", "bad luck"), good.unscheduled[1]])
+    assert validate(instance, odd) == ["R1: unknown reason 'bad luck'"]
 
 
 FORMATS_EXAMPLE = {
@@ -333,7 +367,8 @@ def test_json_round_trip_matches_formats():
         "unscheduled": [{"request": "R1", "reason": SLOTS_FULL}],
         "objective": 2.0}
     again = schedule_from_dict(instance, data)
-    assert again.meetings == schedule.meetings and again.unscheduled == schedule.unscheduled
+    assert again.meetings == schedule.meetings
+    assert again.unscheduled == schedule.unscheduled
     assert validate(instance, again) == []
 
 

@@ -1,0 +1,110 @@
+"""A market: an event, a supplier with products, a second supplier, a buyer and an organiser;
+photos go to a folder of the test's own."""
+
+import io
+import os
+import uuid
+from datetime import date
+
+import flask_migrate
+import pytest
+from PIL import Image
+from sqlalchemy import create_engine, text
+
+from app import create_app
+from app.auth.models import Role
+from app.commerce import services
+from app.config import TestConfig
+from app.expo import setup
+from app.extensions import db as _db
+
+
+def image_bytes(size=(1600, 900), image_format="PNG", mode="RGB", **save) -> bytes:
+    out = io.BytesIO()
+    Image.new(mode, size, (200, 30, 30) if mode == "RGB" else None).save(out, image_format,
+                                                                          **save)
+    return out.getvalue()
+
+
+@pytest.fixture(autouse=True)
+def uploads(app, tmp_path, monkeypatch):
+    folder = tmp_path / "uploads"
+    monkeypatch.setitem(app.config, "MARKET_UPLOAD_DIR", str(folder))
+    return folder
+
+
+@pytest.fixture
+def market(db, make_user, make_company, make_product):
+    organiser = make_user(Role.ORGANISER)
+    event = setup.create_event(organiser, name_ko="상생 엑스포", name_en="Co-prosperity Expo",
+                               starts_on=date(2025, 10, 21), ends_on=date(2025, 10, 22))
+    other_event = setup.create_event(organiser, name_ko="가을 박람회", name_en="Autumn Fair",
+                                     starts_on=date(2025, 11, 5), ends_on=date(2025, 11, 5))
+    kimchi_maker = make_company(name_ko="전라김치", name_en="Jeolla Kimchi")
+    kimchi = make_product(kimchi_maker, name_ko="포기김치", name_en="Napa cabbage kimchi",
+                          description_ko="전라도 배추로 담근 포기김치",
+                          description_en="Whole kimchi")
+    radish = make_product(kimchi_maker, name_ko="깍두기", name_en="Radish kimchi",
+                          description_ko="아삭한 무김치")
+    soap_maker = make_company(name_ko="제주비누", name_en="Jeju Soap")
+    soap = make_product(soap_maker, name_ko="동백 비누", name_en="Camellia soap",
+                        description_ko="동백오일 수제 비누", description_en="Handmade soap")
+    users = {
+        "organiser": organiser,
+        "supplier": make_user(Role.SUPPLIER, company=kimchi_maker),
+        "other_supplier": make_user(Role.SUPPLIER, company=soap_maker),
+        "buyer": make_user(Role.BUYER),
+        "other_buyer": make_user(Role.BUYER),
+    }
+    _db.session.commit()
+    return {"event": event, "other_event": other_event, "company": kimchi_maker,
+            "kimchi": kimchi, "radish": radish, "soap_maker": soap_maker, "soap": soap,
+            "users": users}
+
+
+@pytest.fixture
+def make_listing(db, market):
+    """A listing of the kimchi maker (or `company`), approved unless said otherwise."""
+
+    def make(product=None, *, company=None, event=None, status="approved", price_krw=12_000,
+             stock=10, category="food", booth="A-12", photos=()):
+        company = company or market["company"]
+        owner = market["users"]["supplier" if company is market["company"] else "other_supplier"]
+        listing = services.create_listing(
+            company, product or market["kimchi"], event or market["event"], owner,
+            price_krw=price_krw, stock=stock, category=category, booth=booth, photos=photos)
+        if status == "approved":
+            services.approve_listing(listing, market["users"]["organiser"])
+        elif status == "rejected":
+            services.reject_listing(listing, market["users"]["organiser"], "Blurry photo")
+        db.session.commit()
+        return listing
+
+    return make
+
+
+@pytest.fixture
+def separate_database(tmp_path):
+    """Concurrency needs committed rows seen from several connections: a database of its own
+    (a PostgreSQL database next to the test one, or an SQLite file)."""
+    base = os.environ.get("TEST_DATABASE_URL")
+    if base:
+        name = f"expomatch_market_{uuid.uuid4().hex[:8]}"
+        admin = create_engine(TestConfig.SQLALCHEMY_DATABASE_URI, isolation_level="AUTOCOMMIT")
+        with admin.connect() as connection:
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+        url = TestConfig.SQLALCHEMY_DATABASE_URI.rsplit("/", 1)[0] + f"/{name}"
+    else:
+        url = f"sqlite:///{tmp_path / 'race.db'}"
+    app = create_app(TestConfig, SQLALCHEMY_DATABASE_URI=url,
+                     MARKET_UPLOAD_DIR=str(tmp_path / "uploads"),
+                     SQLALCHEMY_ENGINE_OPTIONS={"pool_size": 5} if base else {})
+    with app.app_context():
+        flask_migrate.upgrade()
+    yield app
+    with app.app_context():
+        _db.engine.dispose()
+    if base:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
+        admin.dispose()
