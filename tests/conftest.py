@@ -77,6 +77,38 @@ class IsolatedClient(FlaskClient):
 
 
 @pytest.fixture
+def separate_database(tmp_path):
+    """Concurrency needs committed rows seen from several connections: a database of its own
+    (a PostgreSQL database next to the test one, or an SQLite file)."""
+    import os
+    import uuid
+
+    from sqlalchemy import create_engine
+
+    base = os.environ.get("TEST_DATABASE_URL")
+    if base:
+        name = f"expomatch_race_{uuid.uuid4().hex[:8]}"
+        admin = create_engine(TestConfig.SQLALCHEMY_DATABASE_URI, isolation_level="AUTOCOMMIT")
+        with admin.connect() as connection:
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+        url = TestConfig.SQLALCHEMY_DATABASE_URI.rsplit("/", 1)[0] + f"/{name}"
+    else:
+        url = f"sqlite:///{tmp_path / 'race.db'}"
+    app = create_app(TestConfig, SQLALCHEMY_DATABASE_URI=url,
+                     MARKET_UPLOAD_DIR=str(tmp_path / "uploads"),
+                     SQLALCHEMY_ENGINE_OPTIONS={"pool_size": 5} if base else {})
+    with app.app_context():
+        flask_migrate.upgrade()
+    yield app
+    with app.app_context():
+        _db.engine.dispose()
+    if base:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture
 def client(app, db):
     app.test_client_class = IsolatedClient
     return app.test_client()

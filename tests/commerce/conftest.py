@@ -2,19 +2,13 @@
 photos go to a folder of the test's own."""
 
 import io
-import os
-import uuid
 from datetime import date
 
-import flask_migrate
 import pytest
 from PIL import Image
-from sqlalchemy import create_engine, text
 
-from app import create_app
 from app.auth.models import Role
 from app.commerce import services
-from app.config import TestConfig
 from app.expo import setup
 from app.extensions import db as _db
 
@@ -81,30 +75,3 @@ def make_listing(db, market):
         return listing
 
     return make
-
-
-@pytest.fixture
-def separate_database(tmp_path):
-    """Concurrency needs committed rows seen from several connections: a database of its own
-    (a PostgreSQL database next to the test one, or an SQLite file)."""
-    base = os.environ.get("TEST_DATABASE_URL")
-    if base:
-        name = f"expomatch_market_{uuid.uuid4().hex[:8]}"
-        admin = create_engine(TestConfig.SQLALCHEMY_DATABASE_URI, isolation_level="AUTOCOMMIT")
-        with admin.connect() as connection:
-            connection.execute(text(f'CREATE DATABASE "{name}"'))
-        url = TestConfig.SQLALCHEMY_DATABASE_URI.rsplit("/", 1)[0] + f"/{name}"
-    else:
-        url = f"sqlite:///{tmp_path / 'race.db'}"
-    app = create_app(TestConfig, SQLALCHEMY_DATABASE_URI=url,
-                     MARKET_UPLOAD_DIR=str(tmp_path / "uploads"),
-                     SQLALCHEMY_ENGINE_OPTIONS={"pool_size": 5} if base else {})
-    with app.app_context():
-        flask_migrate.upgrade()
-    yield app
-    with app.app_context():
-        _db.engine.dispose()
-    if base:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
-        admin.dispose()

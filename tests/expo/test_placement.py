@@ -1,20 +1,15 @@
 """Single placements: the rules, manual moves, and two people taking one slot at once."""
 
-import os
 import threading
-import uuid
 from datetime import date, time
 
-import flask_migrate
 import pytest
-from sqlalchemy import create_engine, func, select, text
+from sqlalchemy import func, select
 
-from app import create_app
 from app.auth import services as auth_services
 from app.auth.models import Role
 from app.buyers.models import Buyer
 from app.catalogue.models import Company
-from app.config import TestConfig
 from app.expo import participation, placement, requests, setup
 from app.expo.errors import InvalidPlacement, SlotTaken, SlotUnavailable
 from app.expo.models import Meeting, MeetingRequest, Slot
@@ -73,32 +68,6 @@ def test_booth_supplier_meets_at_its_booth(expo, db):
     with pytest.raises(InvalidPlacement, match="booth"):
         placement.move(meeting, placement.Placement(expo["slots"][1], expo["event"].tables[0],
                                                     "A-12", None), expo["users"]["organiser"])
-
-
-@pytest.fixture
-def separate_database(tmp_path):
-    """Concurrency needs committed rows seen from several connections: a database of its own
-    (a PostgreSQL database next to the test one, or an SQLite file)."""
-    base = os.environ.get("TEST_DATABASE_URL")
-    if base:
-        name = f"expomatch_race_{uuid.uuid4().hex[:8]}"
-        admin = create_engine(TestConfig.SQLALCHEMY_DATABASE_URI, isolation_level="AUTOCOMMIT")
-        with admin.connect() as connection:
-            connection.execute(text(f'CREATE DATABASE "{name}"'))
-        url = TestConfig.SQLALCHEMY_DATABASE_URI.rsplit("/", 1)[0] + f"/{name}"
-    else:
-        url = f"sqlite:///{tmp_path / 'race.db'}"
-    app = create_app(TestConfig, SQLALCHEMY_DATABASE_URI=url,
-                     SQLALCHEMY_ENGINE_OPTIONS={"pool_size": 5} if base else {})
-    with app.app_context():
-        flask_migrate.upgrade()
-    yield app
-    with app.app_context():
-        _db.engine.dispose()
-    if base:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 def test_two_people_taking_the_same_slot_at_once(separate_database):
