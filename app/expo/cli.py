@@ -6,13 +6,14 @@ import click
 from flask.cli import AppGroup
 
 from app.expo import requests, results
+from app.expo.solve_cli import solve_command
 from app.extensions import db
 from app.i18n import _
 
 cli = AppGroup("expo", help="Expo operations.")
 
 
-# SOLVE-ATTACH
+cli.add_command(solve_command)  # flask --app app expo solve INSTANCE.json --output FILE
 
 
 @cli.command("tick")

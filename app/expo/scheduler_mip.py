@@ -9,10 +9,11 @@ interpreter i takes in s, sum over i = the type's meetings, sum over t <= 1. Wit
 this transport problem has an integral solution, so the concrete assignment (augmenting paths
 in State) always succeeds. z[p] <= sum of p's u: p has a meeting.
 
-Phases, lexicographic: (1) maximise sum z, (2) fix
-that count as a constraint and maximise the total weight. Each phase first prices all candidate
-columns against the LP duals until none improves (so its LP bound holds for the full model),
-then runs the MIP on the columns generated, from the best known solution.
+Phases, lexicographic: (1) maximise sum z, (2) keep that count as a constraint and maximise
+the total weight. Each phase prices all candidate columns against the LP duals until none
+improves (so its LP bound holds for the full model), rounds the LP solution (greedy repair),
+and runs the MIP on the columns generated, from the best solution known, unless that one
+already meets the LP bound.
 """
 
 import functools
@@ -161,6 +162,7 @@ class _Master:
                                 if self.u_col[r] >= 0], -math.inf, 0.0)
         self.ps_row = np.full(len(pb.part_ids) * n_slots, -1, dtype=np.int64)
         self.cover_row: int | None = None
+        self.lp_values: np.ndarray | None = None
         matrix = sparse.coo_matrix((vals, (rows, cols)), shape=(len(lower), n_fixed)).tocsc()
         self.h = _highs(threads, log)
         self.h.passModel(n_fixed, len(lower), matrix.nnz, int(highspy.MatrixFormat.kColwise),
@@ -227,12 +229,17 @@ class _Master:
         return np.flatnonzero((self.col_of < 0) & (reduced < -PRICE_TOL))
 
     def generate(self, deadline: float) -> tuple[bool, float]:
-        """Solve the LP, adding priced columns until none is left; (converged, LP objective)."""
+        """Solve the LP, adding priced columns until none is left; (converged, LP objective).
+        `lp_values` keeps the last optimal solution of the LP over the columns then known."""
+        self.lp_values = None
         while True:
-            self.h.setOptionValue("time_limit", max(deadline - time.monotonic(), 0.1))
+            # HiGHS compares time_limit with the run time summed over this object's runs
+            self.h.setOptionValue("time_limit", self.h.getRunTime()
+                                  + max(deadline - time.monotonic(), 0.1))
             self.h.run()
             if self.h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
                 return False, math.nan
+            self.lp_values = np.array(self.h.getSolution().col_value)
             new = self.price()
             objective = -self.h.getInfo().objective_function_value
             if len(new) == 0:
@@ -288,6 +295,30 @@ class _Master:
             return None, status
         return np.array(h.getSolution().col_value), status
 
+    def rounded(self, base: State) -> np.ndarray | None:
+        """The last LP solution rounded: its x near 1 placed (largest first) on `base`, then
+        repaired and completed by the greedy; as column values."""
+        if self.lp_values is None:
+            return None
+        values = np.concatenate([self.lp_values, np.zeros(self.n_cols - len(self.lp_values))])
+        active = np.flatnonzero(self.col_of >= 0)
+        order = active[np.argsort(-values[self.col_of[active]], kind="stable")]
+        state = base.copy()
+        for k in order[values[self.col_of[order]] > 0.5].tolist():
+            state.place(int(self.cr[k]), int(self.cs[k]))
+        state.greedy()
+        self.add(self.index(state.slot_of))
+        return self.values(state)
+
+    def better(self, known: np.ndarray | None, status: str, found: np.ndarray | None,
+               found_status: str) -> tuple[np.ndarray | None, str]:
+        """The lexicographically better solution (covered, then weight), with its origin."""
+        if found is None or (known is not None and (
+                self.covered(found), self.weight(found) + 1e-9) < (
+                self.covered(known), self.weight(known))):
+            return known, status
+        return found, found_status
+
     def covered(self, values: np.ndarray) -> int:
         return int(np.round(values[self.z_cols]).sum())
 
@@ -317,24 +348,23 @@ def solve_mip(state: State, *, time_limit: float | None, start: State | None = N
     master.cover_objective()
     converged, bound = master.generate(begun + 0.3 * (end - begun))
     known = master.values(start) if start is not None else None
-    cover_bound = math.floor(bound + 1e-6) if converged else None
     status = "start"
+    known, status = master.better(known, status, master.rounded(state), "LP rounded")
+    cover_bound = math.floor(bound + 1e-6) if converged else None
     if known is None or cover_bound is None or master.covered(known) < cover_bound:
-        limit = 0.5 * (end - time.monotonic())
-        found, status = master.mip(known, limit, COVER_GAP, 0.0)
-        if found is not None and (known is None or master.covered(found) >= master.covered(known)):
-            known = found
+        found, found_status = master.mip(known, 0.4 * (end - time.monotonic()), COVER_GAP, 0.0)
+        known, status = master.better(known, status, found, found_status)
     if known is None:
         return None
     covered = master.covered(known)
     covered_proven = cover_bound is not None and covered >= cover_bound
     # phase 2: total weight, with that many participants covered
     master.weight_objective(covered)
-    converged, bound = master.generate(time.monotonic() + 0.4 * (end - time.monotonic()))
+    converged, bound = master.generate(time.monotonic() + 0.3 * (end - time.monotonic()))
+    known, status = master.better(known, status, master.rounded(state), "LP rounded")
     if not converged or master.weight(known) < bound * (1 - rel_gap) - 1e-9:
-        found, status = master.mip(known, end - time.monotonic(), 1e-6, rel_gap)
-        if found is not None and master.weight(found) >= master.weight(known) - 1e-9:
-            known = found
+        found, found_status = master.mip(known, end - time.monotonic(), 1e-6, rel_gap)
+        known, status = master.better(known, status, found, found_status)
     weight = master.weight(known)
     gap = max(bound - weight, 0.0) / max(abs(bound), 1e-9) if converged else None
     proven = covered_proven and gap is not None and gap <= rel_gap + 1e-9
