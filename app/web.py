@@ -1,8 +1,9 @@
 """Small helpers the views share."""
 
+from collections.abc import Callable
 from urllib.parse import urlsplit
 
-from flask import request, url_for
+from flask import Response, render_template, request, url_for
 
 
 def safe_next(target: str | None, fallback: str = "main.index") -> str:
@@ -21,3 +22,40 @@ def back_or(fallback: str = "main.index") -> str:
         parts = urlsplit(referrer)
         return parts.path + ("?" + parts.query if parts.query else "")
     return url_for(fallback)
+
+
+SPREADSHEET_TYPES = {"csv": "text/csv; charset=utf-8",
+                     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+
+
+def spreadsheet_download(data: bytes, file_format: str, name: str) -> Response:
+    """A CSV or XLSX file as an attachment named `name.file_format`."""
+    return Response(data, mimetype=SPREADSHEET_TYPES[file_format], headers={
+        "Content-Disposition": f'attachment; filename="{name}.{file_format}"'})
+
+
+def upload_import_page(template: str, importer: Callable, **context):
+    """The shared import page: run `importer(stream, filename)` on a valid upload and commit,
+    or roll back and list the problems row by row (422); 400 for an invalid form."""
+    from app.extensions import db
+    from app.forms import UploadForm
+    from app.importing import ImportRejected
+    from app.tabular import FileRejected
+
+    form = UploadForm()
+    report = problems = None
+    status = 200
+    if form.validate_on_submit():
+        try:
+            report = importer(form.file.data.stream, form.file.data.filename)
+            db.session.commit()
+        except ImportRejected as error:
+            db.session.rollback()
+            problems, status = error.report.problems, 422
+        except FileRejected as error:
+            db.session.rollback()
+            problems, status = error.problems, 422
+    elif form.is_submitted():
+        status = 400
+    return render_template(template, form=form, report=report, problems=problems,
+                           **context), status

@@ -2,7 +2,6 @@
 
 from flask import (
     Blueprint,
-    Response,
     current_app,
     flash,
     redirect,
@@ -19,10 +18,8 @@ from app.buyers import services, transfer
 from app.buyers.forms import BuyerProfileForm, BuyerRegistrationForm
 from app.buyers.models import Buyer
 from app.extensions import db
-from app.forms import UploadForm
 from app.i18n import _
-from app.importing import ImportRejected
-from app.tabular import FileRejected
+from app.web import spreadsheet_download, upload_import_page
 
 bp = Blueprint("buyers", __name__)
 PROFILE_FIELDS = ("company_name", "country", "language", "interests", "website")
@@ -93,24 +90,9 @@ def index():
 @login_required
 @organiser_required
 def import_buyers():
-    form = UploadForm()
-    report = problems = None
-    status = 200
-    if form.validate_on_submit():
-        try:
-            report = transfer.import_buyers_file(form.file.data.stream, form.file.data.filename,
-                                                 current_user)
-            db.session.commit()
-        except ImportRejected as error:
-            db.session.rollback()
-            problems, status = error.report.problems, 422
-        except FileRejected as error:
-            db.session.rollback()
-            problems, status = error.problems, 422
-    elif form.is_submitted():
-        status = 400
-    return render_template("buyers/import.html", form=form, report=report,
-                           problems=problems), status
+    return upload_import_page(
+        "buyers/import.html",
+        lambda stream, filename: transfer.import_buyers_file(stream, filename, current_user))
 
 
 @bp.get("/buyers/export.<any(csv, xlsx):file_format>")
@@ -118,8 +100,5 @@ def import_buyers():
 @organiser_required
 def export(file_format: str):
     buyers = db.session.scalars(services.buyer_list(current_user)).all()
-    data = transfer.export_buyers(list(buyers), file_format)
-    mimetype = ("text/csv; charset=utf-8" if file_format == "csv" else
-                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    return Response(data, mimetype=mimetype,
-                    headers={"Content-Disposition": f'attachment; filename="buyers.{file_format}"'})
+    return spreadsheet_download(transfer.export_buyers(list(buyers), file_format), file_format,
+                                "buyers")

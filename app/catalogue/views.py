@@ -21,9 +21,8 @@ from app.catalogue.models import Company, Product
 from app.extensions import db
 from app.forms import DeleteForm, UploadForm
 from app.i18n import _
-from app.importing import ImportRejected
 from app.reference.hs import chapter_codes
-from app.tabular import FileRejected
+from app.web import spreadsheet_download, upload_import_page
 
 bp = Blueprint("catalogue", __name__)
 PRODUCT_FIELDS = ("product_ref", "name_ko", "name_en", "description_ko", "description_en",
@@ -129,25 +128,11 @@ def delete_product(product_id: int):
 
 
 def _import(company: Company | None):
-    form = UploadForm()
-    report = problems = None
-    status = 200
-    if form.validate_on_submit():
-        upload = form.file.data
-        try:
-            report = transfer.import_catalogue_file(upload.stream, upload.filename,
-                                                    current_user, company)
-            db.session.commit()
-        except ImportRejected as error:
-            db.session.rollback()
-            problems, status = error.report.problems, 422
-        except FileRejected as error:
-            db.session.rollback()
-            problems, status = error.problems, 422
-    elif form.is_submitted():
-        status = 400
-    return render_template("catalogue/import.html", form=form, company=company, report=report,
-                           problems=problems), status
+    return upload_import_page(
+        "catalogue/import.html",
+        lambda stream, filename: transfer.import_catalogue_file(stream, filename, current_user,
+                                                                company),
+        company=company)
 
 
 @bp.route("/companies/<int:company_id>/import", methods=["GET", "POST"])
@@ -166,11 +151,8 @@ def import_any_catalogue():
 
 
 def _download(companies: list[Company], file_format: str, name: str) -> Response:
-    data = transfer.export_catalogue(companies, file_format)
-    mimetype = ("text/csv; charset=utf-8" if file_format == "csv" else
-                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    return Response(data, mimetype=mimetype, headers={
-        "Content-Disposition": f'attachment; filename="{name}.{file_format}"'})
+    return spreadsheet_download(transfer.export_catalogue(companies, file_format), file_format,
+                                name)
 
 
 @bp.get("/companies/<int:company_id>/export.<any(csv, xlsx):file_format>")

@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 from decimal import Decimal
 
-from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import format_currency, format_date, format_decimal, format_percent
 from flask_login import current_user, login_required
 
@@ -16,9 +16,7 @@ from app.extensions import db
 from app.i18n import _
 from app.reference.countries import country_name
 from app.reference.hs import hs_description
-
-MIMETYPES = {"csv": "text/csv; charset=utf-8",
-             "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+from app.web import spreadsheet_download
 
 
 @bp.route("/events/<int:event_id>/meetings/<int:meeting_id>/outcome", methods=["GET", "POST"])
@@ -136,5 +134,4 @@ def dashboard(event_id: int):
 def dashboard_export(event_id: int, file_format: str):
     event = load_event(event_id)
     data = results_queries.export_meetings(event, current_user, file_format)
-    return Response(data, mimetype=MIMETYPES[file_format], headers={
-        "Content-Disposition": f'attachment; filename="event-{event.id}-meetings.{file_format}"'})
+    return spreadsheet_download(data, file_format, f"event-{event.id}-meetings")
