@@ -38,6 +38,7 @@ def create_app(config: type[Config] | None = None, **overrides: Any) -> Flask:
     from app.jobs import views as job_views
     from app.main import views as main_views
     from app.matching import cli as matching_cli
+    from app.matching import compaction as matching_compaction
     from app.matching import engine as matching_engine
     from app.matching import jobs as matching_jobs
     from app.matching import views as matching_views
@@ -56,6 +57,7 @@ def create_app(config: type[Config] | None = None, **overrides: Any) -> Flask:
 
     matching_engine.init_app(app)
     job_runner.register("reindex", matching_jobs.reindex)
+    job_runner.register(matching_compaction.KIND, matching_compaction.compact)
     for module in (main_views, auth_views, catalogue_views, buyers_views, matching_views,
                    job_views, expo_views, commerce_views):
         app.register_blueprint(module.bp)

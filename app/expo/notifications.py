@@ -3,12 +3,12 @@
 import json
 from datetime import datetime
 
-from flask_babel import format_datetime
 from sqlalchemy import or_, select
 
 from app.auth.models import User
 from app.expo.models import Notification
 from app.extensions import db
+from app.formatting import format_datetime
 from app.i18n import _
 
 

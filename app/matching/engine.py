@@ -32,11 +32,13 @@ KINDS = ("product", "buyer")
 
 @dataclass
 class Space:
-    """One side's index and the data version and time it reflects."""
+    """One side's index, the data version it reflects, when its vectors were read, and the
+    modification time of the index file it was loaded from or saved as."""
 
     index: VectorIndex
     version: str
     synced_at: datetime
+    file_mtime: float = 0.0
 
 
 class MatchingEngine:
@@ -44,6 +46,7 @@ class MatchingEngine:
         self.spec = app.config["MATCHING_EMBEDDER"]
         self.index_dir = Path(app.config["MATCHING_INDEX_DIR"])
         self.index_options = {"approximate_above": app.config["MATCHING_APPROXIMATE_ABOVE"]}
+        self.on_compaction_needed: Callable[[str], None] = request_compaction
         self.threads = app.config["MATCHING_FAISS_THREADS"]
         self._embedder: Embedder | None = None
         self._spaces: dict[str, Space] = {}
@@ -94,7 +97,7 @@ class MatchingEngine:
         return dict(zip(ids.tolist(), vectors, strict=True))
 
     def product_vectors(self, product_ids: np.ndarray) -> np.ndarray:
-        index = self.space("product").index.index
+        index = self.space("product").index
         return np.vstack([index.reconstruct(int(pid)) for pid in product_ids])
 
     def path(self, kind: str) -> Path:
@@ -109,14 +112,26 @@ class MatchingEngine:
         """The up-to-date index of one side (embedding whatever changed first)."""
         version = data_version(kind)
         space = self._spaces.get(kind)
-        if space is not None and space.version == version:
+        if space is not None and space.version == version and not self._newer_file(kind, space):
             return space
         with self._lock:
             return self._catch_up(kind, version, progress)
 
+    def _newer_file(self, kind: str, space: Space) -> bool:
+        """Whether a compacted index was saved (by the job queue) since this one was loaded:
+        only asked while this process holds changes beside its HNSW graph."""
+        if not space.index.pending:
+            return False
+        try:
+            return self.path(kind).with_suffix(".json").stat().st_mtime > space.file_mtime
+        except OSError:
+            return False
+
     def _catch_up(self, kind: str, version: str, progress: Progress | None) -> Space:
         embedder = self.embedder
-        space = self._spaces.get(kind) or self._from_disk(kind, version)
+        space = self._spaces.get(kind)
+        if space is None or self._newer_file(kind, space):
+            space = self._from_disk(kind) or space
         if space is not None and space.version == version:
             self._spaces[kind] = space
             return space
@@ -126,44 +141,79 @@ class MatchingEngine:
             # Stored vectors are the index's source of truth: commit them before the index
             # file that reflects them is written.
             db.session.commit()
-        if space is not None:
+        if space is None:
+            space = self._build(kind, version, started)
+        else:
             changed_ids, changed = load_vectors(kind, embedder.name, embedder.dim,
                                                 since=space.synced_at)
             removed = np.setdiff1d(space.index.ids(), stored_ids(kind, embedder.name))
-            if not space.index.update(removed, changed_ids, changed):
-                space = None
-        if space is None:
-            ids, vectors = load_vectors(kind, embedder.name, embedder.dim)
-            index = VectorIndex(embedder.dim, **self.index_options)
-            index.build(ids, vectors)
-            space = Space(index, version, started)
-        space = Space(space.index, version, started)
-        space.index.save(self.path(kind), IndexMeta(
-            model=embedder.name, data_version=version, kind=space.index.kind,
-            count=len(space.index), dim=embedder.dim))
+            space.index.update(removed, changed_ids, changed)
+            space = Space(space.index, version, started, space.file_mtime)
+            if space.index.kind == "exact":
+                space.file_mtime = self._save(kind, space)
         self._spaces[kind] = space
+        if space.index.needs_compaction:
+            self.on_compaction_needed(kind)
         return space
 
-    def _from_disk(self, kind: str, version: str) -> Space | None:
-        loaded = VectorIndex.load(self.path(kind), **self.index_options)
+    def _build(self, kind: str, version: str, started: datetime) -> Space:
+        """A new index of every stored vector of one side, saved for the other workers."""
+        ids, vectors = load_vectors(kind, self.embedder.name, self.embedder.dim)
+        index = VectorIndex(self.embedder.dim, **self.index_options)
+        index.build(ids, vectors)
+        space = Space(index, version, started)
+        space.file_mtime = self._save(kind, space)
+        return space
+
+    def _save(self, kind: str, space: Space) -> float:
+        path = self.path(kind)
+        space.index.save(path, IndexMeta(
+            model=self.embedder.name, data_version=space.version, kind=space.index.kind,
+            count=int(space.index.index.ntotal), dim=self.embedder.dim,
+            synced_at=space.synced_at.isoformat()))
+        return path.with_suffix(".json").stat().st_mtime
+
+    def _from_disk(self, kind: str) -> Space | None:
+        """The saved index of this model, whatever data version it reflects (the caller
+        catches it up), or None when there is none or it cannot be read."""
+        path = self.path(kind)
+        loaded = VectorIndex.load(path, **self.index_options)
         if loaded is None:
             return None
         index, meta = loaded
-        if meta.model != self.embedder.name or meta.data_version != version:
+        if meta.model != self.embedder.name or not meta.synced_at:
             return None
-        return Space(index, version, utcnow())
+        try:
+            synced_at = datetime.fromisoformat(meta.synced_at)
+            mtime = path.with_suffix(".json").stat().st_mtime
+        except (ValueError, OSError):
+            return None
+        return Space(index, meta.data_version, synced_at, mtime)
 
-    def rebuild(self, progress: Callable[[str, int, int], None] | None = None) -> dict[str, int]:
-        """Re-embed what changed and rebuild both indexes from the stored vectors."""
+    def rebuild(self, progress: Callable[[str, int, int], None] | None = None,
+                kinds: tuple[str, ...] = KINDS) -> dict[str, int]:
+        """Embed what changed and build the indexes anew from the stored vectors; the files
+        are replaced only when the new ones are written, so workers keep serving meanwhile."""
         sizes = {}
         with self._lock:
-            self._spaces.clear()
-            for kind in KINDS:
-                self.path(kind).unlink(missing_ok=True)
-                space = self._catch_up(kind, data_version(kind), (
-                    (lambda done, total, k=kind: progress(k, done, total)) if progress else None))
+            for kind in kinds:
+                started = utcnow()
+                if sync_embeddings(kind, self.embedder, (
+                        (lambda done, total, k=kind: progress(k, done, total))
+                        if progress else None)):
+                    db.session.commit()
+                space = self._build(kind, data_version(kind), started)
+                self._spaces[kind] = space
                 sizes[kind] = len(space.index)
         return sizes
+
+
+def request_compaction(kind: str) -> None:
+    """Rebuild an HNSW index that holds many changes beside its graph, in the job queue (once:
+    not while such a job is queued or running)."""
+    from app.matching import compaction
+
+    compaction.request_compaction(kind)
 
 
 def engine() -> MatchingEngine:

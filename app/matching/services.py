@@ -25,6 +25,7 @@ from app.matching.scoring import WEIGHTS, PairScore, Weights, aggregate, product
 DECLINE_PENALTY = 0.15  # a declined request costs about what a held certification earns
 EXACT_UP_TO = 20_000   # below this many products every product is scored: exact ranking
 CANDIDATES = 2_000     # above it, the products nearest in meaning are scored
+PREMATCH_BATCH = 256   # buyers per index search when pre-matching everyone
 
 
 class RunAlreadyPublished(DomainError):
@@ -55,20 +56,33 @@ def rank_suppliers(buyer: Buyer, *, limit: int = 20, weights: Weights = WEIGHTS,
     """The suppliers best for `buyer`, best first."""
     matching = engine()
     space = matching.space("product")
-    table = matching.product_table()
-    facts = matching.buyer_facts().get(buyer.id)
     vector = matching.buyer_vector(buyer.id)
-    if facts is None or vector is None or not len(space.index):
+    if vector is None or not len(space.index):
         return []
-    k = len(space.index) if len(space.index) <= EXACT_UP_TO else CANDIDATES
-    similarities, ids = space.index.search(vector[None, :], k)
-    keep = ids[0] >= 0
-    rows = table.rows_of(ids[0][keep])
-    features = product_scores(table, rows, similarities[0][keep], facts, weights)
-    declined = declined_companies(buyer.id)
+    similarities, ids = space.index.search(vector[None, :], candidate_count(len(space.index)))
+    return _rank_hits(buyer.id, similarities[0], ids[0], limit=limit, weights=weights,
+                      skip=excluded_companies(buyer.id) | (exclude or set()),
+                      declined=declined_companies(buyer.id))
+
+
+def candidate_count(products: int) -> int:
+    return products if products <= EXACT_UP_TO else CANDIDATES
+
+
+def _rank_hits(buyer_id: int, similarities: np.ndarray, ids: np.ndarray, *, limit: int,
+               weights: Weights, skip: set[int], declined: set[int]) -> list[PairScore]:
+    """Score the products a search found for one buyer and rank their suppliers."""
+    matching = engine()
+    table = matching.product_table()
+    facts = matching.buyer_facts().get(buyer_id)
+    if facts is None:
+        return []
+    keep = ids >= 0
+    rows = table.rows_of(ids[keep])
+    features = product_scores(table, rows, similarities[keep], facts, weights)
     # Declined pairs may drop below others: take enough that the re-ranked top is exact.
     pairs = aggregate(table, rows, features, facts, weights, limit=limit + len(declined),
-                      skip=excluded_companies(buyer.id) | (exclude or set()))
+                      skip=skip)
     return lower_declined(pairs, declined, key="company_id")[:limit]
 
 
@@ -189,9 +203,35 @@ def preferences_of_company(company_id: int) -> dict[int, str]:
 
 
 def prematch_all(*, top: int = 10, weights: Weights = WEIGHTS) -> dict[int, list[PairScore]]:
-    """Every buyer's ranking, for runs and exports."""
-    buyers = db.session.scalars(select(Buyer).order_by(Buyer.id)).all()
-    return {buyer.id: rank_suppliers(buyer, limit=top, weights=weights) for buyer in buyers}
+    """Every buyer's ranking, for runs and exports: one batched index search for all buyers,
+    and preferences and declines read once, then scored exactly as `rank_suppliers` does."""
+    matching = engine()
+    space = matching.space("product")
+    buyer_ids = db.session.scalars(select(Buyer.id).order_by(Buyer.id)).all()
+    vectors = {buyer_id: matching.buyer_vector(buyer_id) for buyer_id in buyer_ids}
+    searched = [buyer_id for buyer_id in buyer_ids if vectors[buyer_id] is not None]
+    rankings: dict[int, list[PairScore]] = {buyer_id: [] for buyer_id in buyer_ids}
+    if not searched or not len(space.index):
+        return rankings
+    skip, declined = _pairs_by_buyer(MatchPreference, MatchPreference.choice
+                                     == Preference.NO_THANKS), _pairs_by_buyer(DeclinedPair)
+    k = candidate_count(len(space.index))
+    for start in range(0, len(searched), PREMATCH_BATCH):
+        chunk = searched[start:start + PREMATCH_BATCH]
+        similarities, ids = space.index.search(np.vstack([vectors[b] for b in chunk]), k)
+        for row, buyer_id in enumerate(chunk):
+            rankings[buyer_id] = _rank_hits(
+                buyer_id, similarities[row], ids[row], limit=top, weights=weights,
+                skip=skip.get(buyer_id, set()), declined=declined.get(buyer_id, set()))
+    return rankings
+
+
+def _pairs_by_buyer(model, *conditions) -> dict[int, set[int]]:
+    pairs: dict[int, set[int]] = {}
+    for buyer_id, company_id in db.session.execute(
+            select(model.buyer_id, model.company_id).where(*conditions)):
+        pairs.setdefault(buyer_id, set()).add(company_id)
+    return pairs
 
 
 def create_run(by: User, *, top: int = 10) -> MatchRun:

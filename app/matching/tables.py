@@ -1,6 +1,5 @@
 """Column arrays of every product and buyer, so pairs are scored with numpy, not row by row."""
 
-import zlib
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -10,14 +9,8 @@ from sqlalchemy import select
 from app.buyers.models import Buyer, BuyerHSCode, buyer_required_certification
 from app.catalogue.models import Certification, ExportMarket, Product, product_certification
 from app.extensions import db
-from app.matching.lexical import K1, B, bigrams
+from app.matching.lexical import bm25_weights, query_vectors, term_counts
 from app.matching.texts import buyer_text, product_text
-
-HASH_BUCKETS = 1 << 20  # hashed bigram ids: stable across processes (crc32), few collisions
-
-
-def _bucket(term: str) -> int:
-    return zlib.crc32(term.encode("utf-8")) % HASH_BUCKETS
 
 
 def hs_parts(code: str | None) -> tuple[int, int, int]:
@@ -58,7 +51,7 @@ class ProductTable:
         certifications = sparse.csr_matrix(
             (np.ones(len(cert_rows), np.float32), (cert_rows, cert_cols)),
             shape=(n, max(len(columns), 1)))
-        lexical, idf = _bm25_documents([product_text(r) for r in rows])
+        lexical, idf = bm25_weights(term_counts([product_text(r) for r in rows]))
         markets: dict[int, set[str]] = {}
         for company_id, code in db.session.execute(select(ExportMarket.company_id,
                                                           ExportMarket.country_code)):
@@ -86,41 +79,10 @@ class ProductTable:
         return query_vector(text, self.idf)
 
 
-def _bm25_documents(texts: list[str]) -> tuple[sparse.csr_matrix, np.ndarray]:
-    grams = [bigrams(text) for text in texts]
-    indptr, indices, counts = [0], [], []
-    for doc in grams:
-        merged: dict[int, int] = {}
-        for term, count in doc.items():
-            bucket = _bucket(term)
-            merged[bucket] = merged.get(bucket, 0) + count
-        indices.extend(merged.keys())
-        counts.extend(merged.values())
-        indptr.append(len(indices))
-    n = len(texts)
-    tf = sparse.csr_matrix((np.asarray(counts, np.float32), np.asarray(indices, np.int64),
-                            np.asarray(indptr, np.int64)), shape=(n, HASH_BUCKETS))
-    lengths = np.asarray(tf.sum(axis=1)).ravel()
-    average = lengths.mean() if n else 1.0
-    df = np.bincount(tf.indices, minlength=HASH_BUCKETS).astype(np.float32)
-    idf = np.log1p((n - df + 0.5) / (df + 0.5)).astype(np.float32)
-    norm = K1 * (1 - B + B * lengths / (average or 1.0))
-    weights = tf.copy()
-    row_norm = np.repeat(norm, np.diff(tf.indptr)).astype(np.float32)
-    weights.data = tf.data * (K1 + 1) / (tf.data + row_norm)
-    return weights.tocsr(), idf
-
-
 def query_vector(text: str, idf: np.ndarray) -> tuple[sparse.csr_matrix, float]:
-    merged: dict[int, float] = {}
-    for term in bigrams(text):
-        merged[_bucket(term)] = 1.0
-    cols = np.fromiter(merged.keys(), np.int64, len(merged))
-    values = idf[cols]
-    vector = sparse.csr_matrix((values, (np.zeros(len(cols), np.int64), cols)),
-                               shape=(1, HASH_BUCKETS))
-    # A document that is the query itself, at average length, scores about the idf sum.
-    return vector, float(values.sum())
+    """One query's IDF-weighted bigrams, and its score against itself (the ceiling)."""
+    vectors, ceilings = query_vectors([text], idf)
+    return vectors, float(ceilings[0])
 
 
 @dataclass
@@ -152,10 +114,7 @@ def all_buyer_facts(idf: np.ndarray) -> list[BuyerFacts]:
     codes: dict[int, list[str]] = {}
     for buyer_id, code in db.session.execute(select(BuyerHSCode.buyer_id, BuyerHSCode.code)):
         codes.setdefault(buyer_id, []).append(code)
-    facts = []
-    for buyer in buyers:
-        vector, ceiling = query_vector(buyer_text(buyer), idf)
-        facts.append(BuyerFacts(buyer.id, buyer.country, buyer.language,
-                                required.get(buyer.id, []), sorted(codes.get(buyer.id, [])),
-                                vector, ceiling))
-    return facts
+    vectors, ceilings = query_vectors([buyer_text(buyer) for buyer in buyers], idf)
+    return [BuyerFacts(buyer.id, buyer.country, buyer.language, required.get(buyer.id, []),
+                       sorted(codes.get(buyer.id, [])), vectors[i], float(ceilings[i]))
+            for i, buyer in enumerate(buyers)]

@@ -43,7 +43,7 @@ def for_buyer(buyer_id: int):
     pairs = services.filter_pairs(services.rank_suppliers(buyer, limit=60), filters)[:20]
     companies = {c.id: c for c in db.session.scalars(
         select(Company).where(Company.id.in_([p.company_id for p in pairs])))}
-    event, at_event = _current_event(buyer_id=buyer.id)
+    event, at_event, requested = _current_event(buyer_id=buyer.id)
     return render_template(
         "matching/for_buyer.html", buyer=buyer, pairs=pairs, companies=companies,
         explanations=explain_all(pairs), form=form,
@@ -52,7 +52,8 @@ def for_buyer(buyer_id: int):
         regions=catalogue_services.region_names(),
         chapters=catalogue_services.chapters_in_use(),
         certifications=catalogue_services.certifications_in_use(),
-        preference_form=PreferenceForm(), event=event, at_event=at_event)
+        preference_form=PreferenceForm(), event=event, at_event=at_event,
+        requested=requested)
 
 
 @bp.get("/companies/<int:company_id>/matches")
@@ -63,28 +64,34 @@ def for_company(company_id: int):
     pairs = services.rank_buyers(company, limit=20)
     buyers = {b.id: b for b in db.session.scalars(
         select(Buyer).where(Buyer.id.in_([p.buyer_id for p in pairs])))}
-    event, at_event = _current_event(company_id=company.id)
+    event, at_event, requested = _current_event(company_id=company.id)
     return render_template(
         "matching/for_company.html", company=company, pairs=pairs, buyers=buyers,
         explanations=explain_all(pairs, viewer="supplier"),
         preferences=services.preferences_of_company(company.id),
         recommended=services.published_picks(company_id=company.id),
-        preference_form=PreferenceForm(), event=event, at_event=at_event)
+        preference_form=PreferenceForm(), event=event, at_event=at_event,
+        requested=requested)
 
 
 def _current_event(**side):
-    """The latest event this buyer or company is registered for, and who else is there."""
-    from app.expo.models import Event, Registration
+    """The latest event this buyer or company is registered for, who else is there, and the
+    status of the meeting requests already made with them (one per pair and event)."""
+    from app.expo.models import Event, MeetingRequest, Registration
 
     (key, value), = side.items()
     registration = db.session.scalar(select(Registration).join(Event).where(
         getattr(Registration, key) == value).order_by(Event.starts_on.desc()))
     if registration is None:
-        return None, set()
+        return None, set(), {}
     others = db.session.execute(select(Registration.company_id, Registration.buyer_id).where(
         Registration.event_id == registration.event_id)).all()
     column = 0 if "buyer_id" in side else 1
-    return registration.event, {row[column] for row in others if row[column]}
+    counterpart = MeetingRequest.company_id if column == 0 else MeetingRequest.buyer_id
+    requested = dict(db.session.execute(select(counterpart, MeetingRequest.status).where(
+        MeetingRequest.event_id == registration.event_id,
+        getattr(MeetingRequest, key) == value)).all())
+    return registration.event, {row[column] for row in others if row[column]}, requested
 
 
 def _choice(form: PreferenceForm) -> Preference | None:

@@ -5,7 +5,6 @@ from dataclasses import dataclass
 from datetime import date, time
 
 import pytest
-from flask_babel import format_datetime
 from icalendar import Calendar
 from sqlalchemy import select
 
@@ -15,6 +14,7 @@ from app.expo.errors import UnknownCheckInCode
 from app.expo.models import Event, Meeting, MeetingRequest, Notification, Registration, Slot
 from app.expo.setup import as_utc
 from app.extensions import db as _db
+from app.formatting import format_datetime
 
 KO = {"Accept-Language": "ko-KR,ko;q=0.9"}
 EN = {"Accept-Language": "en-US"}

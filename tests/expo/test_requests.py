@@ -102,3 +102,26 @@ def test_organiser_proposals_from_published_prematching(expo, db, matching):
     proposals = db.session.scalars(select(MeetingRequest)).all()
     assert {p.requested_by for p in proposals} == {"organiser"}
     assert all(p.priority >= 2.5 for p in proposals)  # organisers' picks weigh more
+
+
+@pytest.mark.model
+@pytest.mark.parametrize("language", ["en", "ko"])
+def test_match_pages_show_requests_already_made(client, login, expo, db, matching, language):
+    """A pair with a request shows its status instead of a second "Request a meeting"."""
+    kiwi, noodle = expo["kiwi"], expo["noodle"]
+    requests.request_meeting(expo["event"], kiwi, noodle, expo["users"]["kiwi"], "Rice noodles?")
+    db.session.commit()
+    headers = {"Accept-Language": language}
+    login(expo["users"]["kiwi"])
+    page = client.get(f"/buyers/{kiwi.id}/matches", headers=headers).text
+    status = {"en": "Meeting requested at Test Expo: Pending",
+              "ko": "테스트 엑스포 상담 요청: 대기 중"}
+    assert status[language] in page
+    new_request = f"/request/{kiwi.id}/{noodle.id}"
+    assert new_request not in page
+    assert f"/request/{kiwi.id}/{expo['sauce'].id}" in page  # not asked yet: still offered
+    client.post("/logout")
+    login(expo["users"]["noodle"])
+    page = client.get(f"/companies/{noodle.id}/matches", headers=headers).text
+    assert status[language] in page
+    assert new_request not in page

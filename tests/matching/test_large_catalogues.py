@@ -1,0 +1,109 @@
+"""What large catalogues take (with the real model, at test size): HNSW serving edits beside its
+graph until the job queue compacts it, and pre-matching everyone in one batched search."""
+
+import pytest
+from sqlalchemy import select
+
+from app.auth.models import Role
+from app.jobs.models import Job
+from app.matching import compaction, services
+from app.matching.engine import MatchingEngine
+from app.matching.models import MatchPreference, Preference
+from tests.matching.test_ranking import catalogue, top_refs  # noqa: F401  (fixture)
+
+pytestmark = pytest.mark.model
+
+
+@pytest.fixture
+def hnsw(matching):
+    """The engine with every side above the approximate-index threshold."""
+    matching.index_options["approximate_above"] = 0
+    return matching
+
+
+def another_worker(app, like: MatchingEngine) -> MatchingEngine:
+    worker = MatchingEngine(app)
+    worker.use_embedder(like.embedder)
+    worker.index_options["approximate_above"] = 0
+    return worker
+
+
+def test_hnsw_serves_edits_beside_its_graph_until_the_job_queue_compacts_it(
+        hnsw, catalogue, make_buyer, db, app):  # noqa: F811
+    buyer = make_buyer(interests="Brake pads for cars.")
+    assert top_refs(buyer, 1) == ["BRAKE"]
+    assert hnsw.space("product").index.kind == "hnsw"
+    meta_file = hnsw.path("product").with_suffix(".json")
+    built = meta_file.stat().st_mtime_ns
+    requested = []
+    hnsw.on_compaction_needed = requested.append
+
+    # The noodle maker now sells brake pads; the sauce maker leaves.
+    product = catalogue["noodles"].products[0]
+    product.name_ko, product.description_ko = "브레이크 패드", "자동차용 세라믹 브레이크 패드"
+    db.session.delete(catalogue["sauce"].products[0])
+    db.session.commit()
+    assert set(top_refs(buyer, 2)) == {"BRAKE", "NOODLE"}
+    assert "SAUCE" not in top_refs(buyer, 4)
+    space = hnsw.space("product")
+    assert len(space.index) == 3
+    assert space.index.pending == 3  # two graph entries skipped, one vector beside the graph
+    assert meta_file.stat().st_mtime_ns == built  # the graph was neither rebuilt nor rewritten
+    assert requested == ["product"]  # 3 changes are more than 5% of 4
+
+    # A worker starting now loads the saved graph and catches up the same changes.
+    other = another_worker(app, hnsw)
+    other.on_compaction_needed = requested.append
+    assert other.space("product").index.pending == 3
+    assert len(other.space("product").index) == 3
+
+    # The compaction job builds a new graph and saves it; both workers take it on next use.
+    compaction.request_compaction("product")  # tests run jobs at once (huey.immediate)
+    job = db.session.scalars(select(Job).where(Job.kind == compaction.KIND)).one()
+    assert job.status == "done", job.result
+    assert meta_file.stat().st_mtime_ns > built
+    for worker in (hnsw, other):
+        space = worker.space("product")
+        assert space.index.pending == 0
+        assert len(space.index) == 3
+    assert set(top_refs(buyer, 2)) == {"BRAKE", "NOODLE"}
+
+
+def test_compaction_is_not_queued_twice(db):
+    waiting = Job(kind=compaction.KIND)  # as if another worker's request were queued
+    db.session.add(waiting)
+    db.session.commit()
+    compaction.request_compaction("product")
+    assert db.session.scalars(select(Job).where(Job.kind == compaction.KIND)).all() == [waiting]
+
+
+def test_old_index_file_without_a_sync_time_is_rebuilt(hnsw, catalogue, make_buyer, app):  # noqa: F811
+    make_buyer(interests="Brake pads for cars.")
+    hnsw.space("product")
+    meta_file = hnsw.path("product").with_suffix(".json")
+    meta_file.write_text(meta_file.read_text().replace('"synced_at"', '"ignored"'))
+    meta_file.write_text(meta_file.read_text().replace(', "ignored": ', ', "_": '))
+    worker = another_worker(app, hnsw)
+    assert len(worker.space("product").index) == 4
+
+
+@pytest.mark.parametrize("approximate_above", [10_000, 0])
+def test_prematching_everyone_equals_ranking_each_buyer(matching, catalogue, make_buyer,  # noqa: F811
+                                                        make_user, db, approximate_above):
+    matching.index_options["approximate_above"] = approximate_above
+    cars = make_buyer(interests="Brake pads for cars.")
+    food = make_buyer(interests="Spicy Korean sauces and noodles.", country="US")
+    skin = make_buyer(interests="Face creams with natural extracts.", language="ko")
+    organiser = make_user(Role.ORGANISER)
+    services.set_preference(food, catalogue["sauce"], Preference.NO_THANKS, side="buyer",
+                            by=organiser)
+    services.record_decline(food, catalogue["noodles"], side="supplier")
+    db.session.commit()
+    rankings = services.prematch_all(top=3)
+    assert set(rankings) == {cars.id, food.id, skin.id}
+    for buyer in (cars, food, skin):
+        expected = services.rank_suppliers(buyer, limit=3)
+        assert [(p.company_id, round(p.score, 5)) for p in rankings[buyer.id]] == \
+            [(p.company_id, round(p.score, 5)) for p in expected]
+    assert catalogue["sauce"].id not in [p.company_id for p in rankings[food.id]]
+    assert db.session.scalar(select(MatchPreference.choice)) == Preference.NO_THANKS
