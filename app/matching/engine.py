@@ -82,7 +82,9 @@ class MatchingEngine:
         return cached[1]
 
     def product_table(self) -> ProductTable:
-        return self._cached("products", ("product",), ProductTable.load)
+        previous = self._derived.get("products")
+        return self._cached("products", ("product",),
+                            lambda: ProductTable.load(previous[1] if previous else None))
 
     def buyer_facts(self) -> dict[int, BuyerFacts]:
         table = self.product_table()

@@ -19,6 +19,10 @@ def hs_parts(code: str | None) -> tuple[int, int, int]:
     return tuple(int(code[:n]) if len(code) >= n else -1 for n in (2, 4, 6))
 
 
+TEXT_COLUMNS = (Product.name_ko, Product.name_en, Product.description_ko, Product.description_en)
+IN_CHUNK = 10_000  # ids per IN list (PostgreSQL takes at most 65,535 parameters)
+
+
 @dataclass
 class ProductTable:
     ids: np.ndarray                 # sorted product ids
@@ -31,33 +35,41 @@ class ProductTable:
     certification_names: list[str]          # column -> name as written
     export_countries: dict[int, frozenset[str]]
     company_rows: dict[int, np.ndarray] = field(default_factory=dict)
+    stamps: np.ndarray = field(default_factory=lambda: np.empty(0, np.int64))  # updated_at, µs
+    counts: sparse.csr_matrix | None = None  # bigram term counts, kept for the next load
 
     @classmethod
-    def load(cls) -> "ProductTable":
-        rows = db.session.execute(select(
-            Product.id, Product.company_id, Product.hs_code, Product.name_ko, Product.name_en,
-            Product.description_ko, Product.description_en).order_by(Product.id)).all()
+    def load(cls, previous: "ProductTable | None" = None) -> "ProductTable":
+        """Every product's columns; the texts of products unchanged since `previous` are not
+        read or split into terms again (a catalogue edit costs a query, not a rebuild)."""
+        rows = db.session.execute(select(Product.id, Product.company_id, Product.hs_code,
+                                         Product.updated_at).order_by(Product.id)).all()
         n = len(rows)
         ids = np.fromiter((r.id for r in rows), np.int64, n)
         company_ids = np.fromiter((r.company_id for r in rows), np.int64, n)
+        stamps = np.fromiter((_stamp(r.updated_at) for r in rows), np.int64, n)
         hs = np.array([hs_parts(r.hs_code) for r in rows], dtype=np.int64).reshape(n, 3)
         names = list(db.session.scalars(select(Certification.name).order_by(Certification.id)))
         columns = {name.casefold(): i for i, name in enumerate(names)}
         held = db.session.execute(select(product_certification.c.product_id,
                                          Certification.name).join(Certification)).all()
-        position = {pid: i for i, pid in enumerate(ids.tolist())}
-        cert_rows = [position[pid] for pid, _name in held if pid in position]
-        cert_cols = [columns[name.casefold()] for pid, name in held if pid in position]
+        held_ids = np.fromiter((pid for pid, _name in held), np.int64, len(held))
+        found = np.isin(held_ids, ids)
+        cert_cols = np.fromiter((columns[name.casefold()] for _pid, name in held), np.int64,
+                                len(held))
         certifications = sparse.csr_matrix(
-            (np.ones(len(cert_rows), np.float32), (cert_rows, cert_cols)),
+            (np.ones(int(found.sum()), np.float32),
+             (np.searchsorted(ids, held_ids[found]), cert_cols[found])),
             shape=(n, max(len(columns), 1)))
-        lexical, idf = bm25_weights(term_counts([product_text(r) for r in rows]))
+        counts = _term_counts(ids, stamps, previous)
+        lexical, idf = bm25_weights(counts)
         markets: dict[int, set[str]] = {}
         for company_id, code in db.session.execute(select(ExportMarket.company_id,
                                                           ExportMarket.country_code)):
             markets.setdefault(company_id, set()).add(code)
         table = cls(ids, company_ids, hs, certifications, lexical, idf, columns, names,
-                    {cid: frozenset(codes) for cid, codes in markets.items()})
+                    {cid: frozenset(codes) for cid, codes in markets.items()}, stamps=stamps,
+                    counts=counts)
         order = np.argsort(company_ids, kind="stable")
         bounds = np.flatnonzero(np.diff(company_ids[order])) + 1
         for chunk in np.split(order, bounds) if n else []:
@@ -77,6 +89,37 @@ class ProductTable:
     def query_vector(self, text: str) -> tuple[sparse.csr_matrix, float]:
         """The query's IDF-weighted bigrams, and its score against itself (the ceiling)."""
         return query_vector(text, self.idf)
+
+
+def _stamp(moment) -> int:
+    return int(moment.timestamp() * 1_000_000) if moment is not None else 0
+
+
+def _term_counts(ids: np.ndarray, stamps: np.ndarray, previous: ProductTable | None
+                 ) -> sparse.csr_matrix:
+    """Term counts of every product: reused from `previous` where the product's updated_at
+    has not moved, counted from the text for the others."""
+    same = np.zeros(len(ids), dtype=bool)
+    if previous is not None and previous.counts is not None and len(previous.ids):
+        at = np.minimum(np.searchsorted(previous.ids, ids), len(previous.ids) - 1)
+        same = (previous.ids[at] == ids) & (previous.stamps[at] == stamps)
+    fresh = ids[~same]
+    text_of: dict[int, str] = {}
+    query = select(Product.id, *TEXT_COLUMNS)
+    chunks = [query] if not same.any() else [  # nothing to reuse: one query, no IN list
+        query.where(Product.id.in_(fresh[start:start + IN_CHUNK].tolist()))
+        for start in range(0, len(fresh), IN_CHUNK)]
+    for statement in chunks:
+        for row in db.session.execute(statement):
+            text_of[row.id] = product_text(row)
+    fresh_counts = term_counts([text_of.get(int(i), "") for i in fresh])
+    if not same.any():
+        return fresh_counts
+    stacked = sparse.vstack([previous.counts[at[same]], fresh_counts], format="csr")
+    source = np.empty(len(ids), dtype=np.int64)
+    source[same] = np.arange(int(same.sum()))
+    source[~same] = int(same.sum()) + np.arange(len(fresh))
+    return stacked[source]
 
 
 def query_vector(text: str, idf: np.ndarray) -> tuple[sparse.csr_matrix, float]:
