@@ -14,6 +14,11 @@ def create_app(config: type[Config] | None = None, **overrides: Any) -> Flask:
     app.config.update(overrides)
     if app.config["ENV_NAME"] == "production":
         check_production_secret(app.config.get("SECRET_KEY"))
+    if app.config.get("TRUSTED_PROXY_HOPS"):
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        hops = app.config["TRUSTED_PROXY_HOPS"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
 
     from app import db_setup, formatting
     from app.auth import cli as auth_cli
@@ -23,16 +28,18 @@ def create_app(config: type[Config] | None = None, **overrides: Any) -> Flask:
     from app.catalogue import cli as catalogue_cli
     from app.catalogue import views as catalogue_views
     from app.commerce import views as commerce_views
+    from app.commerce import views_live  # noqa: F401  (routes on commerce.bp)
     from app.demo import cli as demo_cli
     from app.errors import register_error_handlers
     from app.expo import cli as expo_cli
+    from app.expo import jobs as expo_jobs
     from app.expo import views as expo_views
     from app.expo import (
         views_consultations,  # noqa: F401  (routes on expo.bp)
         views_onsite,  # noqa: F401  (routes on expo.bp)
         views_results,  # noqa: F401  (routes on expo.bp)
     )
-    from app.extensions import babel, csrf, db, login_manager, migrate
+    from app.extensions import babel, csrf, db, limiter, login_manager, migrate
     from app.i18n import select_locale
     from app.jobs import runner as job_runner
     from app.jobs import views as job_views
@@ -48,6 +55,7 @@ def create_app(config: type[Config] | None = None, **overrides: Any) -> Flask:
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
     babel.init_app(app, locale_selector=select_locale)
     csrf.init_app(app)
+    limiter.init_app(app)
     login_manager.init_app(app)
     auth_views.init_login(login_manager)
 
@@ -57,6 +65,8 @@ def create_app(config: type[Config] | None = None, **overrides: Any) -> Flask:
 
     matching_engine.init_app(app)
     job_runner.register("reindex", matching_jobs.reindex)
+    job_runner.register("prematch", matching_jobs.prematch)
+    job_runner.register("schedule", expo_jobs.schedule)
     job_runner.register(matching_compaction.KIND, matching_compaction.compact)
     for module in (main_views, auth_views, catalogue_views, buyers_views, matching_views,
                    job_views, expo_views, commerce_views):
@@ -70,6 +80,8 @@ def create_app(config: type[Config] | None = None, **overrides: Any) -> Flask:
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("X-Frame-Options", "DENY")
         response.headers.setdefault("Referrer-Policy", "same-origin")
+        if app.config.get("SESSION_COOKIE_SECURE"):  # production is HTTPS only: say so
+            response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
         response.headers.setdefault(
             "Content-Security-Policy",
             "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "

@@ -1,6 +1,7 @@
 """Domain errors and the one place that turns them into responses."""
 
-from flask import Flask, flash, jsonify, redirect, render_template, request
+from flask import Flask, abort, flash, jsonify, redirect, render_template, request
+from sqlalchemy.exc import DBAPIError
 from werkzeug.exceptions import HTTPException
 
 from app.extensions import db
@@ -53,8 +54,34 @@ def register_error_handlers(app: Flask) -> None:
         flash(error.text(), "error")
         return redirect(back_or()), 303
 
+    @app.errorhandler(DBAPIError)
+    def handle_database_unreachable(error: DBAPIError):
+        """A connection lost mid-request (the database restarting): 503, and the next request
+        gets a fresh connection (pool_pre_ping). Other database errors are server errors."""
+        if not error.connection_invalidated:
+            raise error
+        db.session.rollback()
+        app.logger.warning("database connection lost during a request; answered 503")
+        if _wants_json():
+            return jsonify(error="database unavailable"), 503, {"Retry-After": "5"}
+        return render_template("errors/error.html", status=503, message=None), 503, \
+            {"Retry-After": "5"}
+
+    @app.before_request
+    def refuse_nul_bytes():
+        """NUL cannot be stored in PostgreSQL text: refuse it in any field, as a bad request,
+        before a form or search reaches the database."""
+        # Multipart bodies are left to their views, which may raise the size limit first.
+        fields = [request.args]
+        if request.mimetype == "application/x-www-form-urlencoded":
+            fields.append(request.form)
+        if any("\x00" in value for values in fields for value in values.values()):
+            abort(400)
+
     @app.errorhandler(HTTPException)
     def handle_http_error(error: HTTPException):
+        if error.code is not None and error.code >= 500:
+            db.session.rollback()  # the page below reads the database (the user, the menu)
         if _wants_json():
             return jsonify(error=error.description), error.code
         return render_template("errors/error.html", status=error.code, message=None), error.code

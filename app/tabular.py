@@ -8,8 +8,10 @@ from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import BinaryIO
+from xml.etree.ElementTree import ParseError
 
 from openpyxl import Workbook, load_workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.utils.exceptions import InvalidFileException
 
 from app.errors import DomainError
@@ -18,6 +20,9 @@ from app.i18n import _, _l
 SUFFIXES = (".csv", ".xlsx")
 MAX_CELL_CHARS = 10_000
 MAX_COLUMNS = 100
+# An .xlsx is a zip: a small upload can unpack to gigabytes. Declared sizes bind zipfile (it
+# stops at them and checks the CRC), so their sum bounds what reading the workbook unpacks.
+MAX_UNPACKED_BYTES = 100 * 1024 * 1024
 # Cells that spreadsheet programs would run as formulas (OWASP "CSV injection").
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
@@ -84,20 +89,45 @@ def _read_csv(data: bytes) -> list[list[str]]:
                            ) from error
 
 
+def _not_a_workbook() -> FileRejected:
+    return FileRejected([Problem(_("The file is not a valid Excel workbook (.xlsx)."))])
+
+
+def _check_unpacked_size(data: bytes) -> None:
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            unpacked = sum(info.file_size for info in archive.infolist())
+    except (zipfile.BadZipFile, ValueError, OSError, EOFError) as error:
+        raise _not_a_workbook() from error
+    if unpacked > MAX_UNPACKED_BYTES:
+        raise FileRejected([Problem(_(
+            "The workbook unpacks to more than %(limit)d MB. Split it into smaller files.",
+            limit=MAX_UNPACKED_BYTES // 1024 // 1024))])
+
+
+# What openpyxl raises for a damaged workbook: a broken zip, missing parts, malformed XML
+# (including entity expansion, which expat refuses), values of the wrong type.
+DAMAGED_WORKBOOK = (InvalidFileException, zipfile.BadZipFile, KeyError, ValueError, TypeError,
+                    IndexError, OSError, EOFError, ParseError)
+
+
 def _read_xlsx(data: bytes, max_rows: int) -> list[list[str]]:
+    _check_unpacked_size(data)
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (InvalidFileException, zipfile.BadZipFile, KeyError, ValueError, OSError) as error:
-        raise FileRejected([Problem(_("The file is not a valid Excel workbook (.xlsx)."))]
-                           ) from error
+    except DAMAGED_WORKBOOK as error:
+        raise _not_a_workbook() from error
     try:
         sheet = workbook.worksheets[0]
         rows = []
+        # The sheet's XML is parsed while iterating: damage shows up here too.
         for values in sheet.iter_rows(values_only=True, max_col=MAX_COLUMNS):
             rows.append([_cell_text(v) for v in values])
             if len(rows) > max_rows + 1:
                 break
         return rows
+    except DAMAGED_WORKBOOK as error:
+        raise _not_a_workbook() from error
     finally:
         workbook.close()
 
@@ -128,12 +158,19 @@ def read_table(stream: BinaryIO, filename: str, *, max_rows: int, max_bytes: int
         raise FileRejected([Problem(_("Column %(column)s appears more than once.", column=name),
                                     row=1, column=name) for name in duplicates])
     table = Table(columns=[name for name in header if name])
+    control = []
     for number, raw in enumerate(raw_rows[1:], start=2):
         row = {}
         for index, name in enumerate(header):
             if name:
                 row[name] = unescape_formula(_cell_text(raw[index]) if index < len(raw) else "")
+                if ILLEGAL_CHARACTERS_RE.search(row[name]):
+                    control.append(Problem(_(
+                        "Contains a control character (such as U+0000) that spreadsheets and "
+                        "the database cannot hold: remove it."), row=number, column=name))
         table.rows.append((number, row))
+    if control:
+        raise FileRejected(control)
     return table
 
 
@@ -175,7 +212,8 @@ def write_xlsx(columns: list[str], rows: list[list[object]], title: str) -> byte
     sheet.append(columns)
     for row in rows:
         # Strings go in as strings: openpyxl would otherwise store "=..." as a formula.
-        sheet.append([export_safe(v) for v in row])
+        # Control characters (typed into a form) cannot be stored in a workbook at all.
+        sheet.append([ILLEGAL_CHARACTERS_RE.sub("", export_safe(v)) for v in row])
     out = io.BytesIO()
     workbook.save(out)
     return out.getvalue()

@@ -30,6 +30,12 @@ def listing_form(**choice):
             **{name: str(value) for name, value in choice.items()}}
 
 
+def live_form(world, **choice):
+    return {"title_ko": "라이브", "title_en": "Live", "starts_at": "2025-10-21T15:00",
+            "ends_at": "2025-10-21T16:00", "listings": str(world["market_listing"]),
+            **{name: str(value) for name, value in choice.items()}}
+
+
 def catalogue_upload(ref):
     row = [ref, "강원쌀면(주)", "", "", "UP-1", "쌀국수", "", "설명", "", "", "", "", "", ""]
     return {"file": (csv_bytes(COLUMNS, [row]), "catalogue.csv")}
@@ -139,6 +145,30 @@ ROUTES = [
     ("GET", "/market/events/{event}", None, {"organiser"}),
     ("GET", "/market/orders", None,
      {"own_supplier", "other_supplier", "own_buyer", "other_buyer", "organiser"}),
+    # Live commerce: organisers schedule sessions, the session's supplier and organisers
+    # moderate, anyone logged in asks, a buyer turns their own question into a request.
+    ("POST", "/live/events/{event}/new", lambda w: live_form(w, company=w["company"]),
+     {"organiser"}),
+    ("POST", "/live/{live_session}/edit", lambda w: live_form(w), {"organiser"}),
+    ("POST", "/live/{live_session}/delete", lambda w: {}, {"organiser"}),
+    ("POST", "/live/{live_session}/messages", lambda w: {"body": "Price for ten jars?"},
+     {"own_supplier", "other_supplier", "own_buyer", "other_buyer", "organiser"}),
+    ("POST", "/live/{live_session}/messages/{live_question}/hide", lambda w: {"on": "1"},
+     {"own_supplier", "organiser"}),
+    ("POST", "/live/{live_session}/messages/{live_question}/pin", lambda w: {"on": "1"},
+     {"own_supplier", "organiser"}),
+    ("POST", "/live/{live_session}/users/{live_asker}/mute", lambda w: {"on": "1"},
+     {"own_supplier", "organiser"}),
+    ("POST", "/live/{live_session}/pin-listing",
+     lambda w: {"listing": str(w["market_listing"])}, {"own_supplier", "organiser"}),
+    ("POST", "/live/{live_session}/messages/{live_question}/meeting-request",
+     lambda w: {"message": "Let us meet"}, {"own_buyer", "organiser"}),
+    ("GET", "/live/{live_session}/messages/{live_question}/meeting-request", None,
+     {"own_buyer", "organiser"}),
+    ("GET", "/live/{live_session}/report", None, {"own_supplier", "organiser"}),
+    ("GET", "/live/{live_session}/transcript.xlsx", None, {"own_supplier", "organiser"}),
+    ("GET", "/live/{live_session}/edit", None, {"organiser"}),
+    ("GET", "/live/events/{event}/new", None, {"organiser"}),
 ]
 # Routes any logged-in user may post to for their own account only.
 SELF_SERVICE = {"/logout", "/account", "/login", "/register/supplier", "/register/buyer",
@@ -172,8 +202,9 @@ def world(db, matching, make_company, make_product, make_buyer, make_user, app, 
     expo = _expo_world(db, company, buyer, users)
     monkeypatch.setitem(app.config, "MARKET_UPLOAD_DIR", str(tmp_path / "uploads"))
     market = _market_world(db, company, product, expo["event"], users, make_product)
+    live = _live_world(db, market["market_listing"], users)
     return {"company": company.id, "product": product.id, "buyer": buyer.id, "run": run.id,
-            "job": job.id, "result": run.results[0].id, **expo, **market,
+            "job": job.id, "result": run.results[0].id, **expo, **market, **live,
             "company_ref": company.supplier_ref, "users": users}
 
 
@@ -245,6 +276,27 @@ def _market_world(db, company, product, event_id, users, make_product) -> dict:
     return {"pending_listing": pending.id, "market_photo": pending.photos[0].id,
             "market_listing": on_sale.id, "market_order": order.id,
             "pickup_code": order.pickup_code, "new_product": new_product.id}
+
+
+def _live_world(db, listing_id, users) -> dict:
+    """A live session of the own supplier featuring its listing on sale, with a question of
+    the own buyer."""
+    from datetime import timedelta
+
+    from app.auth.models import utcnow
+    from app.commerce import live
+    from app.commerce.models import MarketListing
+
+    listing = db.session.get(MarketListing, listing_id)
+    session = live.create_session(
+        listing.event, listing.company, users["organiser"], title_ko="라이브", title_en="Live",
+        description_ko="", description_en="", starts_at=utcnow(),
+        ends_at=utcnow() + timedelta(hours=1), host_user=None, host_name="", stream_url="",
+        listings=[listing])
+    question = live.post_message(session, users["own_buyer"], "Price?")
+    db.session.commit()
+    return {"live_session": session.id, "live_question": question.id,
+            "live_asker": users["own_buyer"].id}
 
 
 @pytest.mark.parametrize("actor", ACTORS)

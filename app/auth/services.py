@@ -29,6 +29,8 @@ def normalize_email(email: str) -> str:
 
 
 def find_user(email: str) -> User | None:
+    if "\x00" in email:  # no account has one, and PostgreSQL refuses it in a query
+        return None
     return db.session.scalar(select(User).where(func.lower(User.email) == normalize_email(email)))
 
 

@@ -1,9 +1,12 @@
 """Log-in, log-out, account settings and the language switch."""
 
+from datetime import timedelta
+
 from flask import Blueprint, flash, make_response, redirect, render_template, request, url_for
+from flask_babel import format_timedelta
 from flask_login import LoginManager, current_user, login_required, login_user, logout_user
 
-from app.auth import services
+from app.auth import ratelimit, services
 from app.auth.forms import ChangePasswordForm, LanguageForm, LoginForm
 from app.auth.models import User
 from app.extensions import db
@@ -32,6 +35,7 @@ def home_for(user: User) -> str:
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@ratelimit.login_limits
 def login():
     if current_user.is_authenticated:
         return redirect(home_for(current_user))
@@ -39,13 +43,26 @@ def login():
     if form.validate_on_submit():
         user = services.authenticate(form.email.data, form.password.data)
         if user is None:
+            ratelimit.mark_failed()
             flash(_("Email or password is not correct."), "error")
         else:
+            ratelimit.forgive_account()
             login_user(user, remember=form.remember.data)
             flash(_("Welcome back."), "success")
             next_page = request.args.get("next")
             return redirect(safe_next(next_page) if next_page else home_for(user))
     return render_template("auth/login.html", form=form)
+
+
+@bp.errorhandler(429)
+def too_many_attempts(_error):
+    """The log-in page again, saying how long to wait (Retry-After says it to machines)."""
+    wait = ratelimit.seconds_to_wait()
+    flash(_("Too many failed log-in attempts. Try again in %(wait)s.",
+            wait=format_timedelta(timedelta(seconds=wait), threshold=1)), "error")
+    response = make_response(render_template("auth/login.html", form=LoginForm()), 429)
+    response.headers["Retry-After"] = str(wait)
+    return response
 
 
 @bp.post("/logout")

@@ -18,7 +18,7 @@ from sqlalchemy import select
 
 from app.auth.permissions import ensure_company_editor, organiser_required
 from app.catalogue.models import Company, Product
-from app.commerce import images, services
+from app.commerce import images, live_reports, services
 from app.commerce.forms import (
     EditListingForm,
     MarketFilterForm,
@@ -41,7 +41,7 @@ from app.expo.models import Event
 from app.extensions import csrf, db
 from app.forms import ActionForm
 from app.i18n import _, localized
-from app.web import back_or
+from app.web import back_or, safe_next
 
 bp = Blueprint("commerce", __name__)
 # Everything beyond the photos themselves: the other fields, the multipart framing.
@@ -132,6 +132,7 @@ def company_market(company_id: int):
         listings=services.listings_of(company),
         orders=services.orders_for_company(company, current_user),
         sales=services.company_sales(company, current_user),
+        live_sessions=live_reports.sessions_of_company(company.id),
         pickup_form=PickupForm(), action_form=ActionForm())
 
 
@@ -226,7 +227,8 @@ def order(listing_id: int):
     db.session.commit()
     flash(_("Reserved. Your pickup code is %(code)s: show it at the booth.",
             code=order.pickup_code), "success")
-    return redirect(url_for("commerce.my_orders"))
+    # A live session's order button comes back to the session.
+    return redirect(safe_next(request.form.get("next"), "commerce.my_orders"))
 
 
 @bp.get("/market/orders")

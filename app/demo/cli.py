@@ -15,6 +15,7 @@ from app.catalogue.models import Company
 from app.catalogue.transfer import import_catalogue
 from app.cli_reports import run_import
 from app.demo.expo import demo_request_counts, load_demo_event
+from app.demo.market import LISTINGS, load_demo_market
 from app.extensions import db
 from app.i18n import _
 
@@ -50,11 +51,16 @@ def load_command() -> None:
     organiser = auth_services.find_user(DEMO_ACCOUNTS[0][0])
     event = load_demo_event(organiser)
     db.session.commit()
+    session = load_demo_market(event, organiser, auth_services.find_user(DEMO_ACCOUNTS[1][0]),
+                               auth_services.find_user(DEMO_ACCOUNTS[2][0]))
+    db.session.commit()
     counts = demo_request_counts(event)
     click.echo(_("Demo event: %(name)s with %(accepted)d accepted, %(pending)d pending and "
                  "%(declined)d declined meeting requests.", name=event.name_en,
                  accepted=counts.get("accepted", 0), pending=counts.get("pending", 0),
                  declined=counts.get("declined", 0)))
+    click.echo(_("Demo market: %(count)d products on sale and the live session \"%(title)s\" "
+                 "(/live/%(id)d).", count=len(LISTINGS), title=session.title_en, id=session.id))
     for email, role, _ref in DEMO_ACCOUNTS:
         click.echo(_("Demo log-in (%(role)s): %(email)s / %(password)s", role=role.label,
                      email=email, password=DEMO_PASSWORD))

@@ -4,6 +4,7 @@ The event is turned into the solver instance of FORMATS.md, so the organiser's p
 `flask --app app expo solve` run the very same scheduler.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -76,14 +77,23 @@ def _number(code: str | None) -> int | None:
     return int(code[1:]) if code else None
 
 
-def run(event: Event, by: User, *, time_limit: float = 60) -> RunSummary:
-    """Schedule every accepted request; confirmed meetings stay, the rest is re-optimised."""
+def run(event: Event, by: User, *, time_limit: float = 60,
+        progress: Callable[[str, int, int], None] | None = None) -> RunSummary:
+    """Schedule every accepted request; confirmed meetings stay, the rest is re-optimised.
+
+    `progress(phase, done, total)` is told "solve" and "save" (the job queue's commits there,
+    so the optimiser holds no transaction and no SQLite lock); all writes come after both.
+    """
     from app.expo import scheduler  # the optimiser (scipy/HiGHS) loads only when scheduling
 
     ensure_organiser(by)
     instance = build_instance(event)
     problem = scheduler.load_instance(instance)
+    if progress:
+        progress("solve", 1, 3)
     result = scheduler.schedule_to_dict(scheduler.solve(problem, time_limit=time_limit))
+    if progress:
+        progress("save", 2, 3)
     existing = {m.request_id: m for m in db.session.scalars(
         select(Meeting).where(Meeting.event_id == event.id))}
     kept = sum(1 for m in existing.values() if m.confirmed)

@@ -8,6 +8,7 @@ from sqlalchemy.orm import selectinload
 from app.auth.permissions import organiser_required
 from app.buyers.models import Buyer
 from app.catalogue.models import Company
+from app.expo import jobs as expo_jobs
 from app.expo import participation, placement, requests, scheduling, setup
 from app.expo.blueprint import bp, load_event, my_registration
 from app.expo.forms import (
@@ -26,6 +27,7 @@ from app.expo.models import Event, Meeting, MeetingRequest, Slot
 from app.extensions import db
 from app.forms import ActionForm
 from app.i18n import _, ngettext
+from app.jobs import services as job_services
 from app.matching.models import MatchRun
 
 EVENT_FIELDS = ("name_ko", "name_en", "venue_ko", "venue_en", "starts_on", "ends_on",
@@ -196,14 +198,16 @@ def propose(event_id: int):
 def schedule(event_id: int):
     event = load_event(event_id)
     form = ScheduleForm()
-    if form.validate_on_submit():
-        summary = scheduling.run(event, current_user, time_limit=form.time_limit.data)
+    if form.validate_on_submit():  # in the job queue; the job page links back to the grid
+        try:
+            job_id = expo_jobs.start_scheduling(event, current_user,
+                                                time_limit=form.time_limit.data).id
+        except expo_jobs.SchedulingBusy as busy:
+            flash(busy.text(), "error")
+            return redirect(url_for("jobs.detail", job_id=busy.params["job"]))
         db.session.commit()
-        flash(_("%(scheduled)d meetings scheduled (%(kept)d confirmed kept), %(unscheduled)d "
-                "requests could not be placed; %(without)d participants have no meeting.",
-                scheduled=summary.scheduled, kept=summary.kept,
-                unscheduled=summary.unscheduled, without=summary.without_meeting), "success")
-        return redirect(url_for("expo.schedule", event_id=event.id))
+        job_services.enqueue(job_id)
+        return redirect(url_for("jobs.detail", job_id=job_id))
     meetings = db.session.scalars(select(Meeting).where(Meeting.event_id == event.id).options(
         selectinload(Meeting.buyer), selectinload(Meeting.company),
         selectinload(Meeting.interpreter))).all()

@@ -1,35 +1,64 @@
-"""A job's record: what it does, who started it, and how far it has come."""
+"""A job's record: what it does and with which parameters, who started it, how far it has come."""
 
+import json
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, DateTime, ForeignKey, Integer, String, Text
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import JSON, CheckConstraint, DateTime, ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.auth.models import utcnow
+from app.auth.models import User, utcnow
 from app.extensions import db
+
+ACTIVE = ("queued", "running")
+FINISHED = ("done", "failed", "interrupted")
 
 
 class Job(db.Model):
-    __table_args__ = (CheckConstraint("status IN ('queued', 'running', 'done', 'failed')",
-                                      name="known_status"),)
+    __table_args__ = (
+        CheckConstraint("status IN ('queued', 'running', 'done', 'failed', 'interrupted')",
+                        name="known_status"),
+        # One active job per subject (e.g. the scheduling of one event), whoever asks.
+        Index("ix_job_one_active_per_subject", "kind", "subject", unique=True,
+              sqlite_where=db.text("status IN ('queued', 'running')"),
+              postgresql_where=db.text("status IN ('queued', 'running')")),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(String(40))
-    status: Mapped[str] = mapped_column(String(10), default="queued")
+    # Keyword arguments of the handler (JSON), and what the job works on, e.g. "event:3".
+    parameters: Mapped[dict] = mapped_column(JSON, default=dict)
+    subject: Mapped[str | None] = mapped_column(String(60))
+    status: Mapped[str] = mapped_column(String(12), default="queued")
     step: Mapped[str] = mapped_column(String(40), default="")
     done: Mapped[int] = mapped_column(Integer, default=0)
     total: Mapped[int] = mapped_column(Integer, default=0)
+    # JSON: the handler's result when done, {"error": ...} when failed.
     result: Mapped[str | None] = mapped_column(Text)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # "host:pid" of the consumer running it, and when that consumer last showed it was alive.
+    worker: Mapped[str | None] = mapped_column(String(120))
+    heartbeat_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    created_by: Mapped[User | None] = relationship()
 
     @property
     def percent(self) -> int:
         if self.status == "done":
             return 100
-        return int(100 * self.done / self.total) if self.total else 0
+        return min(100, int(100 * self.done / self.total)) if self.total else 0
 
     @property
     def finished(self) -> bool:
-        return self.status in ("done", "failed")
+        return self.status in FINISHED
+
+    @property
+    def outcome(self) -> dict:
+        """The handler's result (or the failure) as data; pages phrase it in their language."""
+        try:
+            value = json.loads(self.result) if self.result else {}
+        except ValueError:  # rows written before results were JSON
+            return {"error": self.result}
+        return value if isinstance(value, dict) else {"value": value}

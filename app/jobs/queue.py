@@ -25,6 +25,14 @@ def make_huey():
 huey = make_huey()
 
 
+@huey.on_startup()
+def interrupt_stale_jobs() -> None:
+    """A (re)starting consumer marks the jobs of dead consumers as interrupted."""
+    from app.jobs.runner import recover
+
+    recover()
+
+
 @huey.task()
 def run_job(job_id: int) -> None:
     """Run a recorded job inside an app of this worker process."""

@@ -7,24 +7,30 @@ file, and every worker loads it on its next query (engine.py, `_newer_file`).
 """
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from app.extensions import db
-from app.jobs.models import Job
+from app.jobs.models import ACTIVE, Job
 from app.jobs.runner import Progress
 
 KIND = "compact-index"
+SUBJECT = "matching-index"
 
 
 def request_compaction(side: str) -> None:
-    """Queue one compaction unless one is already queued or running."""
+    """Queue one compaction unless one is already queued or running (two workers asking at
+    once: the jobs' unique index on active subjects lets one insert win)."""
     from app.jobs.services import enqueue
 
-    waiting = db.session.scalar(select(Job.id).where(Job.kind == KIND,
-                                                     Job.status.in_(("queued", "running"))))
-    if waiting is not None:
+    if db.session.scalar(select(Job.id).where(Job.kind == KIND, Job.subject == SUBJECT,
+                                              Job.status.in_(ACTIVE))) is not None:
         return
-    job = Job(kind=KIND, step=side)
-    db.session.add(job)
+    job = Job(kind=KIND, subject=SUBJECT, step=side)
+    try:
+        with db.session.begin_nested():
+            db.session.add(job)
+    except IntegrityError:
+        return
     db.session.commit()
     enqueue(job.id)
 

@@ -92,7 +92,10 @@ class MatchingEngine:
                             lambda: {f.id: f for f in all_buyer_facts(table.idf)})
 
     def buyer_vector(self, buyer_id: int) -> np.ndarray | None:
-        return self._cached("buyer_vectors", ("buyer",), self._load_buyer_vectors).get(buyer_id)
+        return self.buyer_vectors().get(buyer_id)
+
+    def buyer_vectors(self) -> dict[int, np.ndarray]:
+        return self._cached("buyer_vectors", ("buyer",), self._load_buyer_vectors)
 
     def _load_buyer_vectors(self) -> dict[int, np.ndarray]:
         ids, vectors = load_vectors("buyer", self.embedder.name, self.embedder.dim)
@@ -138,10 +141,10 @@ class MatchingEngine:
             self._spaces[kind] = space
             return space
         started = utcnow()
-        embedded = sync_embeddings(kind, embedder, progress)
-        if embedded:
+        if sync_embeddings(kind, embedder, progress):
             # Stored vectors are the index's source of truth: commit them before the index
-            # file that reflects them is written.
+            # file that reflects them is written, and release their row locks before other
+            # threads of this process (waiting on this engine's lock) need those rows.
             db.session.commit()
         if space is None:
             space = self._build(kind, version, started)
@@ -168,12 +171,18 @@ class MatchingEngine:
         return space
 
     def _save(self, kind: str, space: Space) -> float:
+        """Save for the other workers; a disk that refuses (full, read-only) costs them a
+        rebuild of their own, not this request."""
         path = self.path(kind)
-        space.index.save(path, IndexMeta(
-            model=self.embedder.name, data_version=space.version, kind=space.index.kind,
-            count=int(space.index.index.ntotal), dim=self.embedder.dim,
-            synced_at=space.synced_at.isoformat()))
-        return path.with_suffix(".json").stat().st_mtime
+        try:
+            space.index.save(path, IndexMeta(
+                model=self.embedder.name, data_version=space.version, kind=space.index.kind,
+                count=int(space.index.index.ntotal), dim=self.embedder.dim,
+                synced_at=space.synced_at.isoformat()))
+            return path.with_suffix(".json").stat().st_mtime
+        except OSError:
+            current_app.logger.warning("matching index %s not saved", path, exc_info=True)
+            return 0.0
 
     def _from_disk(self, kind: str) -> Space | None:
         """The saved index of this model, whatever data version it reflects (the caller

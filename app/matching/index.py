@@ -1,5 +1,6 @@
 """FAISS inner-product search over normalised vectors, keyed by database ids, saved atomically."""
 
+import hashlib
 import json
 import os
 import tempfile
@@ -26,6 +27,7 @@ class IndexMeta:
     count: int
     dim: int
     synced_at: str = ""  # ISO time; "" in files written before it was recorded
+    sha256: str = ""     # of the index file: a damaged file is rebuilt, never served
 
 
 class VectorIndex:
@@ -177,13 +179,14 @@ class VectorIndex:
         """
         faiss = _faiss()
         path.parent.mkdir(parents=True, exist_ok=True)
-        for target, write in ((path, lambda tmp: faiss.write_index(self.index, tmp)),
-                              (path.with_suffix(".json"), lambda tmp: Path(tmp).write_text(
-                                  json.dumps(meta.__dict__), encoding="utf-8"))):
+        data = faiss.serialize_index(self.index).tobytes()
+        meta.sha256 = hashlib.sha256(data).hexdigest()
+        for target, content in ((path, data),
+                                (path.with_suffix(".json"), json.dumps(meta.__dict__).encode())):
             fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
-            os.close(fd)
             try:
-                write(tmp)
+                with os.fdopen(fd, "wb") as stream:
+                    stream.write(content)
                 os.replace(tmp, target)
             finally:
                 if os.path.exists(tmp):
@@ -196,7 +199,10 @@ class VectorIndex:
         meta_path = path.with_suffix(".json")
         try:
             meta = IndexMeta(**json.loads(meta_path.read_text(encoding="utf-8")))
-            index = faiss.read_index(str(path))
+            data = path.read_bytes()
+            if hashlib.sha256(data).hexdigest() != meta.sha256:
+                return None
+            index = faiss.deserialize_index(np.frombuffer(data, dtype=np.uint8))
         except (OSError, ValueError, TypeError, RuntimeError):
             return None
         if index.ntotal != meta.count or index.d != meta.dim or meta.kind not in ("exact",

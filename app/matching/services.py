@@ -100,14 +100,17 @@ def rank_buyers(company: Company, *, limit: int = 20, weights: Weights = WEIGHTS
     k = min(len(buyer_space.index), 1_000)
     _sims, candidate_ids = buyer_space.index.search(vectors, k)
     candidates = np.unique(candidate_ids[candidate_ids >= 0])
-    facts = matching.buyer_facts()
+    facts, buyer_vectors = matching.buyer_facts(), matching.buyer_vectors()
     excluded = excluded_buyers(company.id)
+    kept = [buyer_id for buyer_id in candidates.tolist()
+            if buyer_id not in excluded and buyer_id in facts and buyer_id in buyer_vectors]
+    if not kept:
+        return []
+    similarities = vectors @ np.vstack([buyer_vectors[b] for b in kept]).T  # products x buyers
     pairs = []
-    for buyer_id in candidates.tolist():
-        if buyer_id in excluded or buyer_id not in facts:
-            continue
-        similarity = vectors @ matching.buyer_vector(buyer_id)
-        features = product_scores(table, rows, similarity, facts[buyer_id], weights)
+    for column, buyer_id in enumerate(kept):
+        features = product_scores(table, rows, similarities[:, column], facts[buyer_id],
+                                  weights)
         pairs.extend(aggregate(table, rows, features, facts[buyer_id], weights))
     pairs = lower_declined(pairs, declined_buyers(company.id), key="buyer_id")
     return pairs[:limit]

@@ -125,6 +125,7 @@ def _term_counts(ids: np.ndarray, stamps: np.ndarray, previous: ProductTable | N
 def query_vector(text: str, idf: np.ndarray) -> tuple[sparse.csr_matrix, float]:
     """One query's IDF-weighted bigrams, and its score against itself (the ceiling)."""
     vectors, ceilings = query_vectors([text], idf)
+    vectors.sort_indices()
     return vectors, float(ceilings[0])
 
 
@@ -158,6 +159,7 @@ def all_buyer_facts(idf: np.ndarray) -> list[BuyerFacts]:
     for buyer_id, code in db.session.execute(select(BuyerHSCode.buyer_id, BuyerHSCode.code)):
         codes.setdefault(buyer_id, []).append(code)
     vectors, ceilings = query_vectors([buyer_text(buyer) for buyer in buyers], idf)
+    vectors.sort_indices()  # scoring.row_dots looks columns up by binary search
     return [BuyerFacts(buyer.id, buyer.country, buyer.language, required.get(buyer.id, []),
                        sorted(codes.get(buyer.id, [])), vectors[i], float(ceilings[i]))
             for i, buyer in enumerate(buyers)]

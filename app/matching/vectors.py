@@ -30,10 +30,9 @@ def data_version(kind: str) -> str:
 
 
 def sync_embeddings(kind: str, embedder: Embedder, progress: Progress | None = None) -> int:
-    """Embed records that are new or whose text changed since; returns how many were embedded.
-
-    Records edited without a change to their text are only re-stamped.
-    """
+    """Embed records that are new or whose text changed since, and re-stamp records edited
+    without a change to their text; returns how many stored vectors were written either way
+    (the caller commits them, so that no row lock outlives the catch-up)."""
     model, table, foreign_key = SIDES[kind]
     # Records and their current vector in one query (no IN list: PostgreSQL caps parameters).
     stale = db.session.execute(
@@ -70,7 +69,7 @@ def sync_embeddings(kind: str, embedder: Embedder, progress: Progress | None = N
         if progress:
             progress(done, len(todo))
     db.session.flush()
-    return len(todo)
+    return len(stale)
 
 
 def stored_ids(kind: str, model_name: str) -> np.ndarray:

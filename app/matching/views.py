@@ -130,11 +130,11 @@ def company_preference(company_id: int, buyer_id: int):
 @organiser_required
 def runs():
     form = RunForm()
-    if form.validate_on_submit():
-        run = services.create_run(current_user, top=form.top.data)
+    if form.validate_on_submit():  # in the job queue; the job page links to the run
+        job_id = job_services.create_job("prematch", current_user, top=form.top.data).id
         db.session.commit()
-        flash(_("Pre-matching done: review it, then publish."), "success")
-        return redirect(url_for("matching.run", run_id=run.id))
+        job_services.enqueue(job_id)
+        return redirect(url_for("jobs.detail", job_id=job_id))
     history = db.session.scalars(select(MatchRun).order_by(MatchRun.created_at.desc())).all()
     return render_template("matching/runs.html", form=form, runs=history,
                            status=services.index_status(), action_form=ActionForm())

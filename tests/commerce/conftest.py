@@ -2,13 +2,13 @@
 photos go to a folder of the test's own."""
 
 import io
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from PIL import Image
 
-from app.auth.models import Role
-from app.commerce import services
+from app.auth.models import Role, utcnow
+from app.commerce import live, services
 from app.expo import setup
 from app.extensions import db as _db
 
@@ -73,5 +73,31 @@ def make_listing(db, market):
             services.reject_listing(listing, market["users"]["organiser"], "Blurry photo")
         db.session.commit()
         return listing
+
+    return make
+
+
+@pytest.fixture
+def make_session(db, market, make_listing):
+    """A live session of the kimchi maker at the market's event, live now unless told
+    otherwise, featuring an approved kimchi listing."""
+    featured = []
+
+    def make(listings=None, *, host=None, starts_at=None, ends_at=None,
+             stream_url="https://www.youtube.com/watch?v=dQw4w9WgXcQ", **fields):
+        if listings is None:  # one kimchi listing, shared by the sessions of a test
+            featured[:] = featured or [make_listing()]
+            listings = featured
+        now = utcnow()
+        starts_at = starts_at or now - timedelta(minutes=10)
+        fields = {"title_ko": "김치 라이브", "title_en": "Kimchi live", "description_ko": "",
+                  "description_en": "", "host_name": "김호스트", **fields}
+        session = live.create_session(
+            market["event"], market["company"], market["users"]["organiser"],
+            starts_at=starts_at, ends_at=ends_at or starts_at + timedelta(hours=1),
+            host_user=host, stream_url=stream_url,
+            listings=listings, **fields)
+        db.session.commit()
+        return session
 
     return make

@@ -1,9 +1,13 @@
-"""Background jobs: the reindex job with its progress page, in-process and in a real consumer."""
+"""Background jobs: progress pages, parameters, all-or-nothing results, stale jobs, and a real
+consumer process."""
 
 import os
+import re
+import socket
 import subprocess
 import sys
 import time
+from datetime import timedelta
 
 import flask_migrate
 import pytest
@@ -11,10 +15,11 @@ from sqlalchemy import select
 
 from app import create_app
 from app.auth import services as auth_services
-from app.auth.models import Role
+from app.auth.models import Role, utcnow
 from app.catalogue.models import Company, Product
 from app.config import Config, TestConfig
 from app.extensions import db as _db
+from app.jobs import runner
 from app.jobs import services as job_services
 from app.jobs.models import Job
 
@@ -82,3 +87,110 @@ def test_a_real_consumer_runs_queued_jobs(tmp_path, monkeypatch):
         assert _db.session.get(Job, job_id).result == '{"product": 1, "buyer": 0}'
         _db.engine.dispose()
     assert Config  # the consumer builds its app from the environment (Config)
+
+
+def test_prematch_job_records_its_parameters_and_links_to_the_run(client, login, matching, db,
+                                                                  make_user, make_company,
+                                                                  make_product, make_buyer):
+    make_product(make_company(), name_ko="현미 쌀국수")
+    make_buyer()
+    organiser = make_user(Role.ORGANISER)
+    login(organiser)
+    response = client.post("/prematching", data={"top": "3"})
+    job = db.session.scalar(select(Job))
+    assert response.headers["Location"] == f"/jobs/{job.id}"
+    assert (job.kind, job.status, job.parameters, job.created_by_id) == (
+        "prematch", "done", {"top": 3}, organiser.id)
+    assert (job.outcome["buyers"], job.outcome["pairs"]) == (1, 1)
+    page = client.get(f"/jobs/{job.id}", headers={"Accept-Language": "ko"}).text
+    assert "사전 매칭을 완료했습니다" in page
+    assert re.search(rf'href="/prematching/{job.outcome["run_id"]}"', page)
+
+
+def _running(db, organiser, *, worker: str, heartbeat_age: float) -> Job:
+    job = Job(kind="reindex", status="running", worker=worker, created_by_id=organiser.id,
+              heartbeat_at=utcnow() - timedelta(seconds=heartbeat_age))
+    db.session.add(job)
+    db.session.commit()
+    return job
+
+
+def test_stale_running_jobs_are_marked_interrupted(db, make_user, app):
+    organiser = make_user(Role.ORGANISER)
+    gone = subprocess.Popen(["true"])
+    gone.wait()
+    here = socket.gethostname()
+    alive_elsewhere = _running(db, organiser, worker="web-2:77", heartbeat_age=5)
+    silent_elsewhere = _running(db, organiser, worker="web-2:78", heartbeat_age=600)
+    dead_here = _running(db, organiser, worker=f"{here}:{gone.pid}", heartbeat_age=1)
+    alive_here = _running(db, organiser, worker=f"{here}:{os.getpid()}", heartbeat_age=1)
+    assert job_services.interrupt_stale() == 2
+    db.session.commit()
+    assert [db.session.get(Job, j.id).status for j in (
+        alive_elsewhere, silent_elsewhere, dead_here, alive_here)] == [
+        "running", "interrupted", "interrupted", "running"]
+    assert app.config["JOBS_STALE_AFTER_SECONDS"] < 600
+
+
+def test_job_page_shows_a_dead_job_as_interrupted(client, login, db, make_user):
+    organiser = make_user(Role.ORGANISER)
+    job = _running(db, organiser, worker="web-2:78", heartbeat_age=600)
+    login(organiser)
+    page = client.get(f"/jobs/{job.id}", headers={"Accept-Language": "ko"}).text
+    assert "중단됨" in page
+    assert "http-equiv=\"refresh\"" not in page
+    assert db.session.get(Job, job.id).status == "interrupted"
+
+
+def test_a_failed_job_keeps_none_of_its_work(db, make_user, monkeypatch):
+    organiser = make_user(Role.ORGANISER)
+
+    def half_done(progress, *, name):
+        progress("writing", 0, 1)
+        db.session.add(Company(supplier_ref="HALF", name_ko=name))
+        db.session.flush()
+        raise RuntimeError("disk full")
+
+    monkeypatch.setitem(runner.HANDLERS, "half", half_done)
+    job = job_services.create_job("half", organiser, name="반쪽")
+    db.session.commit()
+    with pytest.raises(RuntimeError):  # re-raised for Huey, which logs it
+        runner.run(job.id)
+    db.session.expire_all()  # the test's commits are savepoints, which expire nothing
+    job = db.session.get(Job, job.id)
+    assert (job.status, job.outcome) == ("failed", {"error": "RuntimeError('disk full')"})
+    assert db.session.scalar(select(Company).where(Company.supplier_ref == "HALF")) is None
+
+
+def test_a_job_interrupted_meanwhile_discards_its_result(db, make_user, monkeypatch):
+    """The heartbeat was missed (e.g. a long pause) and the job was marked interrupted:
+    its late result is not kept, as the page has said nothing was saved."""
+    from sqlalchemy import update
+
+    organiser = make_user(Role.ORGANISER)
+
+    def slow(progress):
+        progress("writing", 0, 1)
+        db.session.execute(update(Job).values(status="interrupted"))
+        db.session.commit()  # what another process's interrupt_stale does
+        db.session.add(Company(supplier_ref="LATE", name_ko="늦음"))
+        return {"written": 1}
+
+    monkeypatch.setitem(runner.HANDLERS, "slow", slow)
+    job = job_services.create_job("slow", organiser)
+    db.session.commit()
+    runner.run(job.id)
+    db.session.expire_all()
+    assert db.session.get(Job, job.id).status == "interrupted"
+    assert db.session.scalar(select(Company).where(Company.supplier_ref == "LATE")) is None
+
+
+def test_a_job_runs_once_even_if_delivered_twice(db, make_user, monkeypatch):
+    organiser = make_user(Role.ORGANISER)
+    calls = []
+    monkeypatch.setitem(runner.HANDLERS, "count", lambda progress: calls.append(1) or {})
+    job = job_services.create_job("count", organiser)
+    db.session.commit()
+    runner.run(job.id)
+    runner.run(job.id)
+    assert calls == [1]

@@ -70,7 +70,7 @@ def test_hnsw_serves_edits_beside_its_graph_until_the_job_queue_compacts_it(
 
 
 def test_compaction_is_not_queued_twice(db):
-    waiting = Job(kind=compaction.KIND)  # as if another worker's request were queued
+    waiting = Job(kind=compaction.KIND, subject=compaction.SUBJECT)  # another worker's request
     db.session.add(waiting)
     db.session.commit()
     compaction.request_compaction("product")
@@ -107,3 +107,47 @@ def test_prematching_everyone_equals_ranking_each_buyer(matching, catalogue, mak
             [(p.company_id, round(p.score, 5)) for p in expected]
     assert catalogue["sauce"].id not in [p.company_id for p in rankings[food.id]]
     assert db.session.scalar(select(MatchPreference.choice)) == Preference.NO_THANKS
+
+
+def test_an_index_that_cannot_be_saved_is_still_served(matching, catalogue, make_buyer,  # noqa: F811
+                                                       tmp_path):
+    blocked = tmp_path / "not-a-folder"
+    blocked.write_text("a file where the index folder should be")
+    matching.index_dir = blocked  # as a full or read-only disk: saving raises OSError
+    buyer = make_buyer(interests="Brake pads for cars.")
+    assert top_refs(buyer, 1) == ["BRAKE"]
+    assert not matching.path("product").exists()
+
+
+def test_catch_up_leaves_no_row_locks_behind(separate_database, default_embedder, tmp_path):
+    """An edit that leaves the text alone only re-stamps the stored vector: that write is
+    committed by the catch-up too, so no request holds those rows while it waits for the
+    engine (two workers doing so deadlocked under load)."""
+    from app.catalogue.models import Company, Product
+    from app.extensions import db as _db
+    from app.matching.engine import engine
+    from app.matching.models import ProductEmbedding
+
+    app = separate_database
+    app.config["MATCHING_INDEX_DIR"] = str(tmp_path / "index")
+    with app.app_context():
+        if _db.engine.dialect.name != "postgresql":
+            pytest.skip("SQLite runs one writing transaction at a time (BEGIN IMMEDIATE)")
+        engine().use_embedder(default_embedder)
+        company = Company(supplier_ref="S1", name_ko="횡성쌀면")
+        _db.session.add(Product(company=company, product_ref="P1", name_ko="현미 쌀국수",
+                                description_ko="현미로 만든 글루텐프리 쌀국수"))
+        _db.session.commit()
+        engine().space("product")
+        product = _db.session.scalars(select(Product)).one()
+        product.moq = "500 boxes"  # not part of the embedded text
+        _db.session.commit()
+        before = _db.session.scalar(select(ProductEmbedding.embedded_at))
+        engine().space("product")
+        assert not _db.session.dirty
+        assert not _db.session.new
+        # Another connection sees the new stamp: it was committed, not left pending.
+        with _db.engine.connect() as other:
+            after = other.scalar(select(ProductEmbedding.embedded_at))
+        assert after > before
+        _db.session.remove()

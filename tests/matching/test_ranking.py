@@ -2,6 +2,7 @@
 preferences, incremental updates and stale indexes."""
 
 import json
+import re
 
 import pytest
 from sqlalchemy import func, select
@@ -204,8 +205,9 @@ def test_organiser_runs_reviews_and_publishes(client, login, matching, catalogue
     buyer = make_buyer(interests="Gluten-free rice noodles.")
     login(make_user(Role.ORGANISER))
     response = client.post("/prematching", data={"top": "2"})
-    assert response.status_code == 302
-    run_url = response.headers["Location"]
+    assert response.status_code == 302  # to the job's page, which links to the run when done
+    job_page = client.get(response.headers["Location"]).text
+    run_url = re.search(r'href="(/prematching/\d+)"', job_page).group(1)
     page = client.get(run_url)
     assert "횡성쌀면" in page.text
     from app.matching.models import MatchRun

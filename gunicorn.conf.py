@@ -1,0 +1,34 @@
+"""gunicorn settings for production (README, "Production: gunicorn, PostgreSQL and Redis").
+
+    gunicorn -c gunicorn.conf.py wsgi:app
+
+Threaded workers (gthread): pages hold a thread only while they render, but Server-Sent
+Events streams (the live chat) hold one for as long as they stay open, so each worker has
+several threads. No preloading: every worker builds its own app, loads the embedding model
+and the FAISS index on first use, and follows the data version on its own (app/matching).
+"""
+
+import os
+
+# Set before the workers import numpy/FAISS: one BLAS/OpenMP thread per worker unless told
+# otherwise, so that N workers on N cores do not fight over them (MATCHING_FAISS_THREADS
+# sets FAISS's own OpenMP threads in app/matching/engine.py, 1 by default).
+for variable in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(variable, os.environ.get("MATCHING_FAISS_THREADS", "1"))
+
+bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
+workers = int(os.environ.get("WEB_CONCURRENCY", os.cpu_count() or 2))
+worker_class = "gthread"
+threads = int(os.environ.get("GUNICORN_THREADS", 8))
+preload_app = False
+# gthread workers tell the arbiter they are alive from their main loop, so a long stream is
+# not a "timeout"; this only catches a worker that hangs as a whole.
+timeout = int(os.environ.get("GUNICORN_TIMEOUT", 60))
+graceful_timeout = 30
+keepalive = 5
+# Behind a load balancer or reverse proxy that sets X-Forwarded-* (e.g. nginx on the same
+# host): trust it for the client address and the scheme (secure cookies).
+forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-")
+errorlog = "-"
+loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
