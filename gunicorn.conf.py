@@ -25,7 +25,9 @@ preload_app = False
 # not a "timeout"; this only catches a worker that hangs as a whole.
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", 60))
 graceful_timeout = 30
-keepalive = 5
+# Idle keep-alive connections wait in the worker's poll loop, not in a thread: keep them longer
+# than people read a page (a client reusing a connection the server just closed sees a reset).
+keepalive = int(os.environ.get("GUNICORN_KEEPALIVE", 75))
 # Behind a load balancer or reverse proxy that sets X-Forwarded-* (e.g. nginx on the same
 # host): trust it for the client address and the scheme (secure cookies).
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")

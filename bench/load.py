@@ -142,7 +142,7 @@ INTERESTS = ["Gluten-free rice noodles for supermarkets.", "Korean sauces and fe
 
 def create_accounts(users: int, out: Path) -> dict:
     """Accounts for every simulated user (idempotent), market listings, and what locust needs."""
-    from sqlalchemy import func, select
+    from sqlalchemy import func, select, update
 
     from app import create_app
     from app.auth import services as auth_services
@@ -215,6 +215,10 @@ def create_accounts(users: int, out: Path) -> dict:
                                                 stock=rng.randint(50, 300), category="food")
                 market.approve_listing(listing, organiser)
             db.session.commit()
+        # Earlier runs sold stock: top every listing up so that visitors can still order.
+        db.session.execute(update(MarketListing).where(MarketListing.stock < 200)
+                           .values(stock=300))
+        db.session.commit()
         listing_ids = list(db.session.scalars(select(MarketListing.id).where(
             MarketListing.status == "approved")))
         # What each listing started with: stock now plus what is reserved or picked up.

@@ -153,9 +153,9 @@ class MatchingEngine:
                                                 since=space.synced_at)
             removed = np.setdiff1d(space.index.ids(), stored_ids(kind, embedder.name))
             space.index.update(removed, changed_ids, changed)
+            # Not saved: a starting worker loads the last built file and catches up from the
+            # database the same way, and an edit costs no file write per worker.
             space = Space(space.index, version, started, space.file_mtime)
-            if space.index.kind == "exact":
-                space.file_mtime = self._save(kind, space)
         self._spaces[kind] = space
         if space.index.needs_compaction:
             self.on_compaction_needed(kind)

@@ -92,19 +92,34 @@ def row_dots(matrix, columns: np.ndarray, values: np.ndarray) -> np.ndarray:
     return np.bincount(rows, weights=contributions, minlength=matrix.shape[0]).astype(np.float32)
 
 
-def product_scores(table: ProductTable, rows: np.ndarray, similarity: np.ndarray,
+@dataclass
+class Rows:
+    """Product rows of the table sliced once, for scoring them against many buyers."""
+
+    rows: np.ndarray
+    lexical: object          # CSR rows of table.lexical
+    certifications: np.ndarray  # dense (rows, certifications) 0/1
+
+    @classmethod
+    def of(cls, table: ProductTable, rows: np.ndarray) -> "Rows":
+        return cls(rows, table.lexical[rows], table.certifications[rows].toarray())
+
+
+def product_scores(table: ProductTable, rows: np.ndarray | Rows, similarity: np.ndarray,
                    buyer: BuyerFacts, weights: Weights = WEIGHTS) -> dict[str, np.ndarray]:
     """Every feature and the weighted score of (buyer, product) for the given product rows."""
+    sliced = rows if isinstance(rows, Rows) else Rows.of(table, rows)
+    rows = sliced.rows
     lexical = np.zeros(len(rows), dtype=np.float32)
     if buyer.ceiling > 0 and len(rows):
-        raw = row_dots(table.lexical[rows], buyer.query.indices, buyer.query.data)
+        raw = row_dots(sliced.lexical, buyer.query.indices, buyer.query.data)
         lexical = np.minimum(1.0, raw / buyer.ceiling)
     levels, which = hs_levels(table, rows, buyer.hs_codes)
     columns = [table.certification_columns[name] for name in buyer.required
                if name in table.certification_columns]
     if buyer.required and len(rows):
-        held = np.asarray(table.certifications[rows][:, columns].sum(axis=1)).ravel() \
-            if columns else np.zeros(len(rows))
+        held = sliced.certifications[:, columns].sum(axis=1) if columns \
+            else np.zeros(len(rows))
         certification = held / len(buyer.required)
     else:
         certification = np.zeros(len(rows), dtype=np.float32)

@@ -20,7 +20,14 @@ from app.matching.models import (
     MatchRun,
     Preference,
 )
-from app.matching.scoring import WEIGHTS, PairScore, Weights, aggregate, product_scores
+from app.matching.scoring import (
+    WEIGHTS,
+    PairScore,
+    Rows,
+    Weights,
+    aggregate,
+    product_scores,
+)
 
 DECLINE_PENALTY = 0.15  # a declined request costs about what a held certification earns
 EXACT_UP_TO = 20_000   # below this many products every product is scored: exact ranking
@@ -107,13 +114,23 @@ def rank_buyers(company: Company, *, limit: int = 20, weights: Weights = WEIGHTS
     if not kept:
         return []
     similarities = vectors @ np.vstack([buyer_vectors[b] for b in kept]).T  # products x buyers
-    pairs = []
+    declined = declined_buyers(company.id)
+    markets = table.export_countries.get(company.id, frozenset())
+    # Every candidate's score first; the explained pairs (evidence per product) only for the
+    # ones shown: building evidence for hundreds of buyers took most of the page's time.
+    scores = np.empty(len(kept))
+    sliced = Rows.of(table, rows)
     for column, buyer_id in enumerate(kept):
-        features = product_scores(table, rows, similarities[:, column], facts[buyer_id],
-                                  weights)
-        pairs.extend(aggregate(table, rows, features, facts[buyer_id], weights))
-    pairs = lower_declined(pairs, declined_buyers(company.id), key="buyer_id")
-    return pairs[:limit]
+        buyer = facts[buyer_id]
+        features = product_scores(table, sliced, similarities[:, column], buyer, weights)
+        scores[column] = (features["score"].max() + weights.export * (buyer.country in markets)
+                          - DECLINE_PENALTY * (buyer_id in declined))
+    pairs = []
+    for column in np.argsort(-scores, kind="stable")[:limit].tolist():
+        buyer = facts[kept[column]]
+        features = product_scores(table, sliced, similarities[:, column], buyer, weights)
+        pairs.extend(aggregate(table, rows, features, buyer, weights))
+    return lower_declined(pairs, declined, key="buyer_id")
 
 
 def declined_companies(buyer_id: int) -> set[int]:

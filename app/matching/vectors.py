@@ -4,6 +4,7 @@ from collections.abc import Callable
 from datetime import datetime
 
 import numpy as np
+from flask import g, has_request_context
 from sqlalchemy import and_, or_, select
 
 from app.auth.models import utcnow
@@ -25,8 +26,13 @@ SIDES = {
 
 
 def data_version(kind: str) -> str:
-    """The side's change token (see versioning.py): one primary-key lookup."""
-    return db.session.scalar(select(DataVersion.version).where(DataVersion.kind == kind)) or ""
+    """The side's change token (see versioning.py): one primary-key lookup, made once per web
+    request (a page asks for it several times; a change in the request itself forgets it)."""
+    memo = g.setdefault("data_versions", {}) if has_request_context() else {}
+    if kind not in memo:
+        memo[kind] = db.session.scalar(
+            select(DataVersion.version).where(DataVersion.kind == kind)) or ""
+    return memo[kind]
 
 
 def sync_embeddings(kind: str, embedder: Embedder, progress: Progress | None = None) -> int:

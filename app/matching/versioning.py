@@ -7,6 +7,7 @@ follow their HS codes and required certifications. Bulk SQL that bypasses the OR
 
 import uuid
 
+from flask import g, has_request_context
 from sqlalchemy import event, update
 from sqlalchemy.orm import Session
 
@@ -21,6 +22,8 @@ WATCHED = {
 
 
 def bump(session: Session, kinds: set[str]) -> None:
+    if has_request_context():
+        g.pop("data_versions", None)  # vectors.data_version's memo of this request
     for kind in sorted(kinds):
         session.execute(update(DataVersion).where(DataVersion.kind == kind)
                         .values(version=uuid.uuid4().hex))

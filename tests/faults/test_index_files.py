@@ -42,17 +42,18 @@ def another_worker(app, matching) -> MatchingEngine:
 
 
 def assert_serves_the_database(worker: MatchingEngine) -> None:
-    """The worker's index holds exactly the stored vectors, and the file on disk is sound."""
+    """The worker's index holds exactly the stored vectors, and the file on disk loads."""
     space = worker.space("product")
     embedder = worker.embedder
     ids, vectors = load_vectors("product", embedder.name, embedder.dim)
     assert sorted(space.index.ids().tolist()) == sorted(ids.tolist())
     for product_id, vector in zip(ids.tolist(), vectors, strict=True):
         assert np.allclose(space.index.index.reconstruct(product_id), vector, atol=1e-5)
+    # The file on disk is sound: it loads (the next worker catches it up from the database,
+    # as this one did; only builds are written).
     loaded = VectorIndex.load(worker.path("product"))
     assert loaded is not None
-    index, meta = loaded
-    assert (meta.count, meta.data_version) == (len(ids), space.version)
+    assert loaded[1].model == embedder.name
 
 
 def _truncate(path):
