@@ -17,7 +17,10 @@ for variable in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(variable, os.environ.get("MATCHING_FAISS_THREADS", "1"))
 
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
-workers = int(os.environ.get("WEB_CONCURRENCY", os.cpu_count() or 2))
+# Two processes per core: requests are CPU-bound Python, and within one process its threads
+# take turns on one interpreter lock; bench/load.py's match-page p95 went from 250 ms (2 x 4)
+# to 160 ms (4 x 4) on 2 cores.
+workers = int(os.environ.get("WEB_CONCURRENCY", 2 * (os.cpu_count() or 1)))
 worker_class = "gthread"
 threads = int(os.environ.get("GUNICORN_THREADS", 8))
 preload_app = False

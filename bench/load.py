@@ -7,7 +7,7 @@
 It creates (or upgrades) the PostgreSQL database `load`, loads the demo expo, adds accounts so
 that every simulated user logs in as someone of their own (buyers, suppliers, market visitors,
 organisers; made with the service functions), lists market products, starts gunicorn
-(gunicorn.conf.py, 2 workers x 4 threads by default) and a Huey consumer on Redis, measures
+(gunicorn.conf.py, 4 workers x 4 threads by default) and a Huey consumer on Redis, measures
 both match pages (a buyer's suppliers, a supplier's buyers) with a single user (the
 baseline), then runs locust headless: buyers browse their matches and a matched supplier and
 request meetings, suppliers look at their buyers, edit a product (--edits) and accept
@@ -314,7 +314,7 @@ def main() -> int:
     parser.add_argument("--spawn-rate", type=float, default=5,
                         help="users arriving per second (5: each log-in hashes a password "
                              "with scrypt); the figures start once all have arrived")
-    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (2)")
+    parser.add_argument("--workers", type=int, default=4, help="gunicorn workers (4)")
     parser.add_argument("--threads", type=int, default=4, help="threads per worker (4)")
     parser.add_argument("--port", type=int, default=8321)
     parser.add_argument("--database", default="load")
