@@ -117,6 +117,10 @@ class VectorIndex:
             self.delta.add_with_ids(vectors, add_ids)
         self._params = None
 
+    def set_ef_search(self, ef_search: int) -> None:
+        """HNSW's breadth of search: recall against speed (bench/match_speed.py sweeps it)."""
+        self.ef_search, self._params = ef_search, None
+
     def _search_params(self):
         """HNSW search parameters skipping replaced and deleted entries (built once per
         change; the selector objects must outlive the search, so they are kept here)."""
