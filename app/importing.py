@@ -44,6 +44,20 @@ def split_list(cell: str) -> list[str]:
     return list(dict.fromkeys(item for item in items if item))
 
 
+CERTIFICATION_NAME_MAX = 80  # certification.name is VARCHAR(80)
+
+
+def parse_certifications(cell: str, row: int, column: str, report) -> list[str]:
+    """A `;`-separated list of certification names; a name too long for one is a problem."""
+    names = split_list(cell)
+    for name in names:
+        if len(name) > CERTIFICATION_NAME_MAX:
+            report.problem(row, column, _(
+                "A certification name may have at most %(max)d characters: separate several "
+                "certifications with \";\".", max=CERTIFICATION_NAME_MAX))
+    return [name for name in names if len(name) <= CERTIFICATION_NAME_MAX]
+
+
 def pad_hs_digits(code: str) -> str:
     """Spreadsheets drop the leading zero of chapters 01-09 (e.g. 30617 for 030617)."""
     return "0" + code if code.isdigit() and len(code) in (1, 3, 5) else code

@@ -18,6 +18,7 @@ from app.importing import (
     ImportRejected,
     ImportReport,
     check_length,
+    parse_certifications,
     parse_hs,
     split_list,
 )
@@ -64,7 +65,8 @@ def _parse_row(number: int, cells: dict[str, str], columns: set[str],
         fields={"company_name": cells.get("company_name", ""),
                 "country": normalize_country(country), "language": language,
                 "interests": cells.get("interests", "")},
-        certifications=split_list(cells["required_certifications"])
+        certifications=parse_certifications(cells["required_certifications"], number,
+                                            "required_certifications", report)
         if "required_certifications" in columns else None,
         hs_codes=list(dict.fromkeys(hs_codes)) if hs_codes is not None else None,
     )

@@ -19,9 +19,9 @@ from app.importing import (
     ImportRejected,
     ImportReport,
     check_length,
+    parse_certifications,
     parse_countries,
     parse_hs,
-    split_list,
 )
 from app.tabular import Table, check_columns, read_table, write_csv, write_xlsx
 
@@ -88,8 +88,8 @@ def _parse_row(number: int, cells: dict[str, str], columns: set[str],
                  if col in columns},
         product_ref=cells.get("product_ref", ""),
         product=product,
-        certifications=split_list(cells["certifications"]) if "certifications" in columns
-        else None,
+        certifications=parse_certifications(cells["certifications"], number, "certifications",
+                                            report) if "certifications" in columns else None,
         export_countries=parse_countries(cells["export_countries"], number, "export_countries",
                                          report) if "export_countries" in columns else None,
     )
