@@ -1016,8 +1016,6 @@ def main() -> int:
                         help="embed only --fast-embed-real products for real, reuse their "
                         "vectors with noise for the rest (for sizes above that)")
     parser.add_argument("--fast-embed-real", type=int, default=10_000)
-    parser.add_argument("--prematch-budget", type=float, default=150.0,  # kept for old scripts
-                        help="seconds after which pre-matching stops and is extrapolated (150)")
     parser.add_argument("--breakdown", type=int, default=50,
                         help="buyers timed step by step, and profiled with --profile (50)")
     parser.add_argument("--profile", action="store_true",
