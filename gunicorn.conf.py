@@ -4,8 +4,9 @@
 
 Threaded workers (gthread): pages hold a thread only while they render, but Server-Sent
 Events streams (the live chat) hold one for as long as they stay open, so each worker has
-several threads. No preloading: every worker builds its own app, loads the embedding model
-and the FAISS index on first use, and follows the data version on its own (app/matching).
+several threads. No preloading: every worker builds its own app, loads the embedding model,
+the FAISS indexes and the match tables as it starts (post_worker_init), and follows the data
+version on its own (app/matching).
 """
 
 import os
@@ -37,3 +38,11 @@ forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
 accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-")
 errorlog = "-"
 loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
+
+
+def post_worker_init(worker) -> None:
+    """Load the model and the indexes before taking requests: otherwise the first match page
+    of each new worker pays for them (about a second) while its other threads wait."""
+    from app.matching.engine import warm_up
+
+    warm_up(worker.wsgi)

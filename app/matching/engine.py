@@ -18,7 +18,7 @@ from app.auth.models import utcnow
 from app.extensions import db
 from app.matching.embedders import Embedder, load_embedder
 from app.matching.index import IndexMeta, VectorIndex
-from app.matching.tables import BuyerFacts, ProductTable, all_buyer_facts
+from app.matching.tables import BuyerFacts, BuyerTerms, ProductTable
 from app.matching.vectors import (
     Progress,
     data_version,
@@ -71,31 +71,46 @@ class MatchingEngine:
             self._spaces.clear()
             self._derived.clear()
 
-    def _cached(self, name: str, kinds: tuple[str, ...], build):
-        """`build()` once per data version of the given sides."""
-        key = tuple(self.space(kind).version for kind in kinds)
+    def _cached(self, name: str, key: tuple, build):
+        """`build()` once per `key` (data versions): threads that waited for the lock while
+        another built it take that one instead of building it again."""
         cached = self._derived.get(name)
         if cached is None or cached[0] != key:
             with self._lock:
-                cached = (key, build())
-                self._derived[name] = cached
+                cached = self._derived.get(name)
+                if cached is None or cached[0] != key:
+                    cached = (key, build())
+                    self._derived[name] = cached
         return cached[1]
 
+    def _versions(self, *kinds: str) -> tuple[str, ...]:
+        return tuple(self.space(kind).version for kind in kinds)
+
+    def cached(self, name: str, kinds: tuple[str, ...], build):
+        """`build()` once per data version of the given sides (for what is derived from
+        them, such as the filters of the match pages)."""
+        return self._cached(name, self._versions(*kinds), build)
+
     def product_table(self) -> ProductTable:
-        previous = self._derived.get("products")
-        return self._cached("products", ("product",),
-                            lambda: ProductTable.load(previous[1] if previous else None))
+        def load() -> ProductTable:
+            previous = self._derived.get("products")
+            return ProductTable.load(previous[1] if previous else None)
+
+        return self._cached("products", self._versions("product"), load)
 
     def buyer_facts(self) -> dict[int, BuyerFacts]:
+        """Every buyer's facts: their terms are read once per buyer data version, and weighted
+        again only when the products' term statistics (IDF) change, not on every edit."""
         table = self.product_table()
-        return self._cached("buyers", ("product", "buyer"),
-                            lambda: {f.id: f for f in all_buyer_facts(table.idf)})
+        terms = self._cached("buyer_terms", self._versions("buyer"), BuyerTerms.load)
+        return self._cached("buyers", (*self._versions("buyer"), table.lexical_generation),
+                            lambda: {f.id: f for f in terms.facts(table.idf)})
 
     def buyer_vector(self, buyer_id: int) -> np.ndarray | None:
         return self.buyer_vectors().get(buyer_id)
 
     def buyer_vectors(self) -> dict[int, np.ndarray]:
-        return self._cached("buyer_vectors", ("buyer",), self._load_buyer_vectors)
+        return self._cached("buyer_vectors", self._versions("buyer"), self._load_buyer_vectors)
 
     def _load_buyer_vectors(self) -> dict[int, np.ndarray]:
         ids, vectors = load_vectors("buyer", self.embedder.name, self.embedder.dim)
@@ -201,6 +216,15 @@ class MatchingEngine:
             return None
         return Space(index, meta.data_version, synced_at, mtime)
 
+    def warm_up(self) -> None:
+        """Load the model, both indexes and the match tables now rather than in the first
+        requests that need them (gunicorn.conf.py calls this as each worker starts)."""
+        self.embedder.embed(["warm up"], kind="query")  # its tokenizer loads on first use
+        for kind in KINDS:
+            self.space(kind)
+        self.buyer_facts()
+        self.buyer_vectors()
+
     def rebuild(self, progress: Callable[[str, int, int], None] | None = None,
                 kinds: tuple[str, ...] = KINDS) -> dict[str, int]:
         """Embed what changed and build the indexes anew from the stored vectors; the files
@@ -229,6 +253,18 @@ def request_compaction(kind: str) -> None:
 
 def engine() -> MatchingEngine:
     return current_app.extensions["matching"]
+
+
+def warm_up(app: Flask) -> None:
+    """`MatchingEngine.warm_up` for a starting web worker: a database that is not there yet
+    costs a warning, not the worker (the first requests then load what they need)."""
+    with app.app_context():
+        try:
+            engine().warm_up()
+        except Exception:  # noqa: BLE001 - any failure here is retried by the first request
+            app.logger.warning("matching engine not warmed up", exc_info=True)
+        finally:
+            db.session.remove()
 
 
 def init_app(app: Flask) -> None:

@@ -1,5 +1,6 @@
 """Why a pair was matched, in the viewer's language, citing the catalogue lines that matched."""
 
+import functools
 from dataclasses import dataclass, field
 
 from babel import Locale
@@ -32,7 +33,12 @@ class Explanation:
 
 def language_name(code: str) -> str:
     """"Korean", "영어": the language's name in the viewer's language (CLDR)."""
-    return Locale.parse(code).get_display_name(current_language()) or code
+    return _language_name(code, current_language())
+
+
+@functools.lru_cache(maxsize=1024)
+def _language_name(code: str, viewer: str) -> str:
+    return Locale.parse(code).get_display_name(viewer) or code
 
 
 def explain(pair: PairScore, buyer: Buyer, company: Company,

@@ -84,10 +84,21 @@ def bm25_weights(counts: sparse.csr_matrix) -> tuple[sparse.csr_matrix, np.ndarr
     return weights, idf
 
 
-def query_vectors(texts: list[str], idf: np.ndarray) -> tuple[sparse.csr_matrix, np.ndarray]:
-    """Each query's IDF-weighted terms (present or not), and its score against itself."""
+def query_terms(texts: list[str]) -> sparse.csr_matrix:
+    """1 where a query holds a term (queries score terms present or not, not counted)."""
     present = term_counts(texts)
     present.data[:] = 1.0
+    return present
+
+
+def query_vectors(texts: list[str], idf: np.ndarray) -> tuple[sparse.csr_matrix, np.ndarray]:
+    """Each query's IDF-weighted terms, and its score against itself."""
+    return weigh_queries(query_terms(texts), idf)
+
+
+def weigh_queries(present: sparse.csr_matrix, idf: np.ndarray
+                  ) -> tuple[sparse.csr_matrix, np.ndarray]:
+    """Query terms weighted by IDF, and each query's score against itself."""
     vectors = present.multiply(idf[None, :]).tocsr().astype(np.float32)
     # A document that is the query itself, at average length, scores about the idf sum.
     return vectors, np.asarray(vectors.sum(axis=1)).ravel()

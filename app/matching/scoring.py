@@ -129,6 +129,73 @@ def product_scores(table: ProductTable, rows: np.ndarray | Rows, similarity: np.
             "certification": certification, "score": score}
 
 
+def score_matrix(table: ProductTable, sliced: Rows, similarities: np.ndarray,
+                 buyers: list[BuyerFacts], weights: Weights = WEIGHTS) -> np.ndarray:
+    """(products, buyers): `product_scores(...)["score"]` for many buyers at once (a
+    supplier's products against every candidate buyer) in a few array operations."""
+    hs = table.hs[sliced.rows]
+    return (weights.semantic * similarities
+            + weights.lexical * _lexical_matrix(sliced.lexical, buyers)
+            + weights.hs * HS_CREDIT[_hs_level_matrix(hs, [b.hs_codes for b in buyers])]
+            + weights.certification * _certification_matrix(table, sliced.certifications,
+                                                            buyers))
+
+
+def _lexical_matrix(documents, buyers: list[BuyerFacts]) -> np.ndarray:
+    """(products, buyers) lexical signal, over only the terms these products have (dense:
+    a sparse product over a million hashed columns spends its time converting formats)."""
+    out = np.zeros((documents.shape[0], len(buyers)), dtype=np.float32)
+    terms = np.unique(documents.indices)
+    if not len(terms) or not buyers:
+        return out
+    product_terms = np.zeros((documents.shape[0], len(terms)), dtype=np.float32)
+    product_rows = np.repeat(np.arange(documents.shape[0]), np.diff(documents.indptr))
+    product_terms[product_rows, np.searchsorted(terms, documents.indices)] = documents.data
+    indices = np.concatenate([b.query.indices for b in buyers])
+    values = np.concatenate([b.query.data for b in buyers])
+    owners = np.repeat(np.arange(len(buyers)), [len(b.query.indices) for b in buyers])
+    at = np.minimum(np.searchsorted(terms, indices), len(terms) - 1)
+    hit = terms[at] == indices
+    query_terms = np.zeros((len(terms), len(buyers)), dtype=np.float32)
+    query_terms[at[hit], owners[hit]] = values[hit]
+    ceilings = np.array([b.ceiling for b in buyers], dtype=np.float32)
+    raw = product_terms @ query_terms
+    scored = ceilings > 0
+    out[:, scored] = np.minimum(1.0, raw[:, scored] / ceilings[scored])
+    return out
+
+
+def _hs_level_matrix(hs: np.ndarray, codes_of: list[list[str]]) -> np.ndarray:
+    """(products, buyers) HS levels shared, as `hs_levels` gives them buyer by buyer."""
+    levels = np.zeros((len(hs), len(codes_of)), dtype=np.int64)
+    flat = [(owner, code) for owner, codes in enumerate(codes_of) for code in codes]
+    if not flat or not len(hs):
+        return levels
+    owners = np.array([owner for owner, _code in flat])
+    parts = np.array([hs_parts(code) for _owner, code in flat], dtype=np.int64)
+    depth = np.array([len(code) // 2 for _owner, code in flat])
+    level = np.zeros((len(hs), len(flat)), dtype=np.int64)
+    for n in range(3):
+        agrees = (level == n) & (n < depth)[None, :] & (hs[:, n][:, None] == parts[None, :, n])
+        level = np.where(agrees, n + 1, level)
+    level = np.where(level == depth[None, :], 3, level)
+    np.maximum.at(levels.T, owners, level.T)  # a buyer's best-agreeing code
+    return levels
+
+
+def _certification_matrix(table: ProductTable, held: np.ndarray, buyers: list[BuyerFacts]
+                          ) -> np.ndarray:
+    """(products, buyers) share of each buyer's required certifications a product holds."""
+    wanted = np.zeros((held.shape[1], len(buyers)), dtype=np.float32)
+    counts = np.zeros(len(buyers), dtype=np.float32)
+    for column, buyer in enumerate(buyers):
+        counts[column] = len(buyer.required)
+        for name in buyer.required:
+            if name in table.certification_columns:
+                wanted[table.certification_columns[name], column] += 1
+    return (held @ wanted) / np.maximum(counts, 1)
+
+
 def aggregate(table: ProductTable, rows: np.ndarray, features: dict[str, np.ndarray],
               buyer: BuyerFacts, weights: Weights = WEIGHTS, evidence: int = 3,
               limit: int | None = None, skip: frozenset[int] | set[int] = frozenset()

@@ -8,6 +8,7 @@ from sqlalchemy import delete, select
 from app.auth.models import User, utcnow
 from app.auth.permissions import ensure_buyer_editor, ensure_company_editor, ensure_organiser
 from app.buyers.models import Buyer
+from app.catalogue import services as catalogue
 from app.catalogue.models import Certification, Company, Product
 from app.errors import DomainError
 from app.extensions import db
@@ -27,6 +28,7 @@ from app.matching.scoring import (
     Weights,
     aggregate,
     product_scores,
+    score_matrix,
 )
 
 DECLINE_PENALTY = 0.15  # a declined request costs about what a held certification earns
@@ -116,15 +118,13 @@ def rank_buyers(company: Company, *, limit: int = 20, weights: Weights = WEIGHTS
     similarities = vectors @ np.vstack([buyer_vectors[b] for b in kept]).T  # products x buyers
     declined = declined_buyers(company.id)
     markets = table.export_countries.get(company.id, frozenset())
-    # Every candidate's score first; the explained pairs (evidence per product) only for the
-    # ones shown: building evidence for hundreds of buyers took most of the page's time.
-    scores = np.empty(len(kept))
+    # Every candidate's score first, all at once; the explained pairs (evidence per product)
+    # only for the ones shown: building evidence for hundreds of buyers took most of the time.
     sliced = Rows.of(table, rows)
-    for column, buyer_id in enumerate(kept):
-        buyer = facts[buyer_id]
-        features = product_scores(table, sliced, similarities[:, column], buyer, weights)
-        scores[column] = (features["score"].max() + weights.export * (buyer.country in markets)
-                          - DECLINE_PENALTY * (buyer_id in declined))
+    kept_facts = [facts[buyer_id] for buyer_id in kept]
+    scores = (score_matrix(table, sliced, similarities, kept_facts, weights).max(axis=0)
+              + weights.export * np.array([b.country in markets for b in kept_facts])
+              - DECLINE_PENALTY * np.array([b.id in declined for b in kept_facts]))
     pairs = []
     for column in np.argsort(-scores, kind="stable")[:limit].tolist():
         buyer = facts[kept[column]]
@@ -156,6 +156,14 @@ def record_decline(buyer: Buyer, company: Company, side: str) -> None:
     if db.session.get(DeclinedPair, (buyer.id, company.id)) is None:
         db.session.add(DeclinedPair(buyer_id=buyer.id, company_id=company.id, declined_by=side))
     db.session.flush()
+
+
+def filter_choices() -> dict[str, list[str]]:
+    """What a buyer can filter matches by (regions, certifications and HS chapters that
+    suppliers have), read once per product data version rather than on every page."""
+    return engine().cached("filter_choices", ("product",), lambda: {
+        "regions": catalogue.region_names(), "chapters": catalogue.chapters_in_use(),
+        "certifications": catalogue.certifications_in_use()})
 
 
 def filter_pairs(pairs: list[PairScore], filters: MatchFilters) -> list[PairScore]:

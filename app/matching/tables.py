@@ -1,5 +1,6 @@
 """Column arrays of every product and buyer, so pairs are scored with numpy, not row by row."""
 
+import itertools
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -9,7 +10,13 @@ from sqlalchemy import select
 from app.buyers.models import Buyer, BuyerHSCode, buyer_required_certification
 from app.catalogue.models import Certification, ExportMarket, Product, product_certification
 from app.extensions import db
-from app.matching.lexical import bm25_weights, query_vectors, term_counts
+from app.matching.lexical import (
+    bm25_weights,
+    query_terms,
+    query_vectors,
+    term_counts,
+    weigh_queries,
+)
 from app.matching.texts import buyer_text, product_text
 
 
@@ -21,6 +28,7 @@ def hs_parts(code: str | None) -> tuple[int, int, int]:
 
 TEXT_COLUMNS = (Product.name_ko, Product.name_en, Product.description_ko, Product.description_en)
 IN_CHUNK = 10_000  # ids per IN list (PostgreSQL takes at most 65,535 parameters)
+_GENERATIONS = itertools.count(1)  # numbers the lexical statistics a process has computed
 
 
 @dataclass
@@ -37,6 +45,7 @@ class ProductTable:
     company_rows: dict[int, np.ndarray] = field(default_factory=dict)
     stamps: np.ndarray = field(default_factory=lambda: np.empty(0, np.int64))  # updated_at, µs
     counts: sparse.csr_matrix | None = None  # bigram term counts, kept for the next load
+    lexical_generation: int = 0  # moves only when `lexical` and `idf` do (not on MOQ edits)
 
     @classmethod
     def load(cls, previous: "ProductTable | None" = None) -> "ProductTable":
@@ -61,15 +70,18 @@ class ProductTable:
             (np.ones(int(found.sum()), np.float32),
              (np.searchsorted(ids, held_ids[found]), cert_cols[found])),
             shape=(n, max(len(columns), 1)))
-        counts = _term_counts(ids, stamps, previous)
-        lexical, idf = bm25_weights(counts)
+        counts, same_terms = _term_counts(ids, stamps, previous)
+        if same_terms:  # no text changed (an MOQ or HS edit): the BM25 statistics are the same
+            lexical, idf, generation = previous.lexical, previous.idf, previous.lexical_generation
+        else:
+            (lexical, idf), generation = bm25_weights(counts), next(_GENERATIONS)
         markets: dict[int, set[str]] = {}
         for company_id, code in db.session.execute(select(ExportMarket.company_id,
                                                           ExportMarket.country_code)):
             markets.setdefault(company_id, set()).add(code)
         table = cls(ids, company_ids, hs, certifications, lexical, idf, columns, names,
                     {cid: frozenset(codes) for cid, codes in markets.items()}, stamps=stamps,
-                    counts=counts)
+                    counts=counts, lexical_generation=generation)
         order = np.argsort(company_ids, kind="stable")
         bounds = np.flatnonzero(np.diff(company_ids[order])) + 1
         for chunk in np.split(order, bounds) if n else []:
@@ -96,9 +108,10 @@ def _stamp(moment) -> int:
 
 
 def _term_counts(ids: np.ndarray, stamps: np.ndarray, previous: ProductTable | None
-                 ) -> sparse.csr_matrix:
+                 ) -> tuple[sparse.csr_matrix, bool]:
     """Term counts of every product: reused from `previous` where the product's updated_at
-    has not moved, counted from the text for the others."""
+    has not moved, counted from the text for the others; and whether they equal `previous`'s
+    (the same products, none of whose terms changed)."""
     same = np.zeros(len(ids), dtype=bool)
     if previous is not None and previous.counts is not None and len(previous.ids):
         at = np.minimum(np.searchsorted(previous.ids, ids), len(previous.ids) - 1)
@@ -114,12 +127,16 @@ def _term_counts(ids: np.ndarray, stamps: np.ndarray, previous: ProductTable | N
             text_of[row.id] = product_text(row)
     fresh_counts = term_counts([text_of.get(int(i), "") for i in fresh])
     if not same.any():
-        return fresh_counts
+        return fresh_counts, False
+    unchanged = (len(ids) == len(previous.ids) and np.array_equal(ids, previous.ids)
+                 and (fresh_counts != previous.counts[at[~same]]).nnz == 0)
+    if unchanged:
+        return previous.counts, True
     stacked = sparse.vstack([previous.counts[at[same]], fresh_counts], format="csr")
     source = np.empty(len(ids), dtype=np.int64)
     source[same] = np.arange(int(same.sum()))
     source[~same] = int(same.sum()) + np.arange(len(fresh))
-    return stacked[source]
+    return stacked[source], False
 
 
 def query_vector(text: str, idf: np.ndarray) -> tuple[sparse.csr_matrix, float]:
@@ -140,26 +157,34 @@ class BuyerFacts:
     ceiling: float
 
 
-def buyer_facts(buyer: Buyer, idf: np.ndarray) -> BuyerFacts:
-    vector, ceiling = query_vector(buyer_text(buyer), idf)
-    return BuyerFacts(buyer.id, buyer.country, buyer.language,
-                      [c.name.casefold() for c in buyer.required_certifications],
-                      buyer.hs_codes, vector, ceiling)
+@dataclass
+class BuyerTerms:
+    """What the buyers' facts need from the database, read once per buyer data version; their
+    query vectors are weighted by the products' IDF in `facts`, as often as that changes."""
 
+    buyers: list[tuple[int, str, str, list[str], list[str]]]  # id, country, language, ...
+    present: sparse.csr_matrix   # (buyers, HASH_BUCKETS) 1 where the buyer's text has the term
 
-def all_buyer_facts(idf: np.ndarray) -> list[BuyerFacts]:
-    """Every buyer, with relationships loaded in three queries."""
-    buyers = db.session.scalars(select(Buyer).order_by(Buyer.id)).all()
-    required: dict[int, list[str]] = {}
-    for buyer_id, name in db.session.execute(
-            select(buyer_required_certification.c.buyer_id, Certification.name)
-            .join(Certification)):
-        required.setdefault(buyer_id, []).append(name.casefold())
-    codes: dict[int, list[str]] = {}
-    for buyer_id, code in db.session.execute(select(BuyerHSCode.buyer_id, BuyerHSCode.code)):
-        codes.setdefault(buyer_id, []).append(code)
-    vectors, ceilings = query_vectors([buyer_text(buyer) for buyer in buyers], idf)
-    vectors.sort_indices()  # scoring.row_dots looks columns up by binary search
-    return [BuyerFacts(buyer.id, buyer.country, buyer.language, required.get(buyer.id, []),
-                       sorted(codes.get(buyer.id, [])), vectors[i], float(ceilings[i]))
-            for i, buyer in enumerate(buyers)]
+    @classmethod
+    def load(cls) -> "BuyerTerms":
+        """Every buyer, with relationships loaded in three queries."""
+        buyers = db.session.scalars(select(Buyer).order_by(Buyer.id)).all()
+        required: dict[int, list[str]] = {}
+        for buyer_id, name in db.session.execute(
+                select(buyer_required_certification.c.buyer_id, Certification.name)
+                .join(Certification)):
+            required.setdefault(buyer_id, []).append(name.casefold())
+        codes: dict[int, list[str]] = {}
+        for buyer_id, code in db.session.execute(select(BuyerHSCode.buyer_id,
+                                                        BuyerHSCode.code)):
+            codes.setdefault(buyer_id, []).append(code)
+        return cls([(buyer.id, buyer.country, buyer.language, required.get(buyer.id, []),
+                     sorted(codes.get(buyer.id, []))) for buyer in buyers],
+                   query_terms([buyer_text(buyer) for buyer in buyers]))
+
+    def facts(self, idf: np.ndarray) -> list[BuyerFacts]:
+        vectors, ceilings = weigh_queries(self.present, idf)
+        vectors.sort_indices()  # scoring.row_dots looks columns up by binary search
+        return [BuyerFacts(buyer_id, country, language, required, codes, vectors[i],
+                           float(ceilings[i]))
+                for i, (buyer_id, country, language, required, codes) in enumerate(self.buyers)]

@@ -6,7 +6,6 @@ from sqlalchemy import select
 
 from app.auth.permissions import ensure_buyer_editor, ensure_company_editor, organiser_required
 from app.buyers.models import Buyer
-from app.catalogue import services as catalogue_services
 from app.catalogue.models import Company
 from app.extensions import db
 from app.forms import ActionForm
@@ -49,11 +48,8 @@ def for_buyer(buyer_id: int):
         explanations=explain_all(pairs), form=form,
         preferences=services.preferences_of_buyer(buyer.id),
         recommended=services.published_picks(buyer_id=buyer.id),
-        regions=catalogue_services.region_names(),
-        chapters=catalogue_services.chapters_in_use(),
-        certifications=catalogue_services.certifications_in_use(),
-        preference_form=PreferenceForm(), event=event, at_event=at_event,
-        requested=requested)
+        **services.filter_choices(), preference_labels=preference_labels(), event=event,
+        at_event=at_event, requested=requested)
 
 
 @bp.get("/companies/<int:company_id>/matches")
@@ -70,8 +66,15 @@ def for_company(company_id: int):
         explanations=explain_all(pairs, viewer="supplier"),
         preferences=services.preferences_of_company(company.id),
         recommended=services.published_picks(company_id=company.id),
-        preference_form=PreferenceForm(), event=event, at_event=at_event,
+        preference_labels=preference_labels(), event=event, at_event=at_event,
         requested=requested)
+
+
+def preference_labels() -> dict:
+    """The preference buttons' words, translated once for a page of matches."""
+    return {"group": _("Your preference"),
+            "choices": (("must_meet", _("Must meet")), ("meet", _("Meet")),
+                        ("no_thanks", _("No thanks")))}
 
 
 def _current_event(**side):

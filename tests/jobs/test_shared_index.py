@@ -72,3 +72,44 @@ def test_second_worker_follows_a_catalogue_change(separate_database, tmp_path,
         for app in (first, second):
             with app.app_context():
                 db.engine.dispose()
+
+
+def test_a_starting_worker_loads_everything_before_its_first_request(separate_database,
+                                                                     tmp_path):
+    """gunicorn.conf.py's post_worker_init: the model, both indexes and the match tables are
+    loaded (and a text nobody embedded yet is embedded) before the first request."""
+    from app.matching.engine import warm_up
+
+    url = separate_database.config["SQLALCHEMY_DATABASE_URI"]
+    with separate_database.app_context():
+        db.session.add_all([
+            Product(company=Company(supplier_ref="NOODLE", name_ko="횡성쌀면"),
+                    product_ref="P1", name_ko="현미 쌀국수", description_ko="글루텐프리 쌀국수"),
+            Buyer(buyer_ref="B-RICE", company_name="Kiwi Pantry", country="NZ",
+                  language="en", interests="Gluten-free rice noodles.")])
+        db.session.commit()
+    worker = create_app(TestConfig, SQLALCHEMY_DATABASE_URI=url,
+                        MATCHING_INDEX_DIR=str(tmp_path / "index"))
+    try:
+        warm_up(worker)
+        matching = worker.extensions["matching"]
+        assert matching._embedder is not None
+        assert len(matching.loaded_space("product").index) == 1
+        assert len(matching.loaded_space("buyer").index) == 1
+        assert {"products", "buyer_terms", "buyers", "buyer_vectors"} <= set(matching._derived)
+        with worker.app_context():
+            assert len(db.session.scalars(select(ProductEmbedding)).all()) == 1
+    finally:
+        with worker.app_context():
+            db.engine.dispose()
+
+
+def test_a_worker_starting_without_its_database_still_starts(tmp_path, caplog):
+    """A database that is not reachable yet costs a warning; the first requests load later."""
+    from app.matching.engine import warm_up
+
+    worker = create_app(TestConfig, MATCHING_INDEX_DIR=str(tmp_path / "index"),
+                        SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'missing' / 'x.db'}")
+    warm_up(worker)
+    assert "matching engine not warmed up" in caplog.text
+    assert worker.extensions["matching"].loaded_space("product") is None
