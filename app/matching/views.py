@@ -83,18 +83,17 @@ def _current_event(**side):
     from app.expo.models import Event, MeetingRequest, Registration
 
     (key, value), = side.items()
-    registration = db.session.scalar(select(Registration).join(Event).where(
-        getattr(Registration, key) == value).order_by(Event.starts_on.desc()))
-    if registration is None:
+    event = db.session.scalar(select(Event).join(Registration).where(
+        getattr(Registration, key) == value).order_by(Event.starts_on.desc()).limit(1))
+    if event is None:
         return None, set(), {}
-    others = db.session.execute(select(Registration.company_id, Registration.buyer_id).where(
-        Registration.event_id == registration.event_id)).all()
-    column = 0 if "buyer_id" in side else 1
-    counterpart = MeetingRequest.company_id if column == 0 else MeetingRequest.buyer_id
-    requested = dict(db.session.execute(select(counterpart, MeetingRequest.status).where(
-        MeetingRequest.event_id == registration.event_id,
-        getattr(MeetingRequest, key) == value)).all())
-    return registration.event, {row[column] for row in others if row[column]}, requested
+    counterpart = "company_id" if key == "buyer_id" else "buyer_id"
+    at_event = set(db.session.scalars(select(getattr(Registration, counterpart)).where(
+        Registration.event_id == event.id, getattr(Registration, counterpart).is_not(None))))
+    requested = dict(db.session.execute(select(
+        getattr(MeetingRequest, counterpart), MeetingRequest.status).where(
+        MeetingRequest.event_id == event.id, getattr(MeetingRequest, key) == value)).all())
+    return event, at_event, requested
 
 
 def _choice(form: PreferenceForm) -> Preference | None:

@@ -82,4 +82,5 @@ def test_buyer_terms_are_weighted_again_only_when_product_texts_change(matching,
     matching._derived.clear()
     for buyer in buyers:
         old, new = facts[buyer.id], fresh()[buyer.id]
-        assert (old.query != new.query).nnz == 0 and old.ceiling == pytest.approx(new.ceiling)
+        assert (old.query != new.query).nnz == 0
+        assert old.ceiling == pytest.approx(new.ceiling)
