@@ -255,7 +255,7 @@ def _market_world(db, company, product, event_id, users, make_product) -> dict:
 
     from PIL import Image
 
-    from app.commerce import images, services
+    from app.commerce import images, orders, services
     from app.expo.models import Event
 
     event = db.session.get(Event, event_id)
@@ -270,7 +270,7 @@ def _market_world(db, company, product, event_id, users, make_product) -> dict:
                                       event, supplier, price_krw=5000, stock=10,
                                       category="food")
     services.approve_listing(on_sale, organiser)
-    order = services.place_order(on_sale, users["own_buyer"], 2)
+    order = orders.place_order(on_sale, users["own_buyer"], 2)
     new_product = make_product(company, product_ref="P-NEW")
     db.session.commit()
     return {"pending_listing": pending.id, "market_photo": pending.photos[0].id,

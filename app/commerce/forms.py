@@ -10,7 +10,8 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 
 from app.commerce import images
 from app.commerce.models import CATEGORIES, category_labels
-from app.commerce.services import MAX_ORDER_QUANTITY, MAX_PRICE_KRW, MAX_STOCK
+from app.commerce.orders import MAX_ORDER_QUANTITY
+from app.commerce.services import MAX_PRICE_KRW, MAX_STOCK
 from app.forms import optional_text
 from app.i18n import _, _l, localized
 

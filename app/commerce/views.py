@@ -18,7 +18,7 @@ from sqlalchemy import select
 
 from app.auth.permissions import ensure_company_editor, organiser_required
 from app.catalogue.models import Company, Product
-from app.commerce import images, live_reports, services
+from app.commerce import images, live_reports, orders, services
 from app.commerce.forms import (
     EditListingForm,
     MarketFilterForm,
@@ -130,8 +130,8 @@ def company_market(company_id: int):
     return render_template(
         "commerce/company_market.html", company=company,
         listings=services.listings_of(company),
-        orders=services.orders_for_company(company, current_user),
-        sales=services.company_sales(company, current_user),
+        orders=orders.orders_for_company(company, current_user),
+        sales=orders.company_sales(company, current_user),
         live_sessions=live_reports.sessions_of_company(company.id),
         pickup_form=PickupForm(), action_form=ActionForm())
 
@@ -198,7 +198,7 @@ def delete_photo(photo_id: int):
 def pickup(company_id: int):
     company = db.get_or_404(Company, company_id)
     form = PickupForm()
-    order = services.fulfil_by_code(company, form.code.data or "", current_user)
+    order = orders.fulfil_by_code(company, form.code.data or "", current_user)
     db.session.commit()
     flash(_("Order %(code)s handed over: %(quantity)d × %(product)s.", code=order.pickup_code,
             quantity=order.quantity, product=localized(order.listing.product, "name")), "success")
@@ -208,7 +208,7 @@ def pickup(company_id: int):
 @bp.post("/market/orders/<int:order_id>/fulfil")
 @login_required
 def fulfil(order_id: int):
-    order = services.fulfil_order(db.get_or_404(MarketOrder, order_id), current_user)
+    order = orders.fulfil_order(db.get_or_404(MarketOrder, order_id), current_user)
     db.session.commit()
     flash(_("Order %(code)s marked as picked up.", code=order.pickup_code), "success")
     return redirect(back_or("commerce.market"))
@@ -222,8 +222,8 @@ def order(listing_id: int):
     listing = db.get_or_404(MarketListing, listing_id)
     form = OrderForm()
     if not form.validate_on_submit():
-        raise services.InvalidQuantity(limit=services.MAX_ORDER_QUANTITY)
-    order = services.place_order(listing, current_user, form.quantity.data)
+        raise orders.InvalidQuantity(limit=orders.MAX_ORDER_QUANTITY)
+    order = orders.place_order(listing, current_user, form.quantity.data)
     db.session.commit()
     flash(_("Reserved. Your pickup code is %(code)s: show it at the booth.",
             code=order.pickup_code), "success")
@@ -234,14 +234,14 @@ def order(listing_id: int):
 @bp.get("/market/orders")
 @login_required
 def my_orders():
-    return render_template("commerce/orders.html", orders=services.orders_of_user(current_user),
+    return render_template("commerce/orders.html", orders=orders.orders_of_user(current_user),
                            action_form=ActionForm())
 
 
 @bp.post("/market/orders/<int:order_id>/cancel")
 @login_required
 def cancel(order_id: int):
-    order = services.cancel_order(db.get_or_404(MarketOrder, order_id), current_user)
+    order = orders.cancel_order(db.get_or_404(MarketOrder, order_id), current_user)
     db.session.commit()
     flash(_("Order %(code)s cancelled; its units are back on sale.", code=order.pickup_code),
           "success")
@@ -292,7 +292,7 @@ def reject(listing_id: int):
 @organiser_required
 def event_report(event_id: int):
     event = db.get_or_404(Event, event_id)
-    rows, total = services.event_sales(event, current_user)
+    rows, total = orders.event_sales(event, current_user)
     return render_template("commerce/event_report.html", event=event, rows=rows, total=total,
-                           orders=services.orders_for_event(event, current_user),
+                           orders=orders.orders_for_event(event, current_user),
                            action_form=ActionForm())

@@ -1,5 +1,6 @@
 """Starting jobs, and noticing the ones whose consumer died."""
 
+import json
 import os
 import socket
 from datetime import UTC, datetime, timedelta
@@ -52,10 +53,20 @@ def create_job(kind: str, by: User, *, subject: str | None = None, **parameters)
 
 
 def enqueue(job_id: int) -> None:
-    """Hand a committed job to the queue (takes the id: the session may be closed by now)."""
+    """Hand a committed job to the queue (takes the id: the session may be closed by now).
+
+    A queue that cannot be reached (Redis down) marks the job failed at once, so it does not
+    stay "queued" for ever and block its subject; its page says to start it again.
+    """
     from app.jobs.queue import run_job
 
-    run_job(job_id)
+    try:
+        run_job(job_id)
+    except Exception:
+        current_app.logger.exception("job %d could not be queued", job_id)
+        db.session.execute(update(Job).where(Job.id == job_id, Job.status == "queued").values(
+            status="failed", finished_at=utcnow(), result=json.dumps({"reason": "unqueued"})))
+        db.session.commit()
 
 
 def _aware(moment: datetime) -> datetime:

@@ -11,7 +11,7 @@ from sqlalchemy import select, update
 
 from app.auth.models import utcnow
 from app.buyers.models import Buyer
-from app.commerce import live, live_reports, services
+from app.commerce import live, live_reports, orders
 from app.commerce.models import MarketOrder
 from app.errors import Forbidden
 from app.expo.models import MeetingRequest
@@ -29,17 +29,17 @@ def sold(market, make_session, make_listing, db):
     soap = make_listing(market["soap"], company=market["soap_maker"], price_krw=8_500,
                         category="beauty_health")
     session = make_session(listings=[kimchi, radish])
-    before = services.place_order(kimchi, buyer, 7)
+    before = orders.place_order(kimchi, buyer, 7)
     db.session.execute(update(MarketOrder).where(MarketOrder.id == before.id)
                        .values(created_at=utcnow() - timedelta(days=1)))
     for listing, quantity, fate in [(kimchi, 2, "fulfil"), (kimchi, 1, "open"),
                                     (kimchi, 4, "cancel"), (radish, 3, "fulfil"),
                                     (soap, 5, "fulfil")]:
-        order = services.place_order(listing, market["users"]["other_buyer"], quantity)
+        order = orders.place_order(listing, market["users"]["other_buyer"], quantity)
         if fate == "fulfil":
-            services.fulfil_order(order, organiser)
+            orders.fulfil_order(order, organiser)
         elif fate == "cancel":
-            services.cancel_order(order, organiser)
+            orders.cancel_order(order, organiser)
     question = live.post_message(session, buyer, "Vegan?")
     live.post_message(session, market["users"]["supplier"], "Yes.", question)
     live.post_message(session, organiser, "Welcome to the show")

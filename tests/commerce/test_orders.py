@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from app.auth import services as auth_services
 from app.auth.models import Role, User
 from app.catalogue.models import Company, Product
-from app.commerce import services
+from app.commerce import orders, services
 from app.commerce.models import PICKUP_ALPHABET, MarketListing, MarketOrder
 from app.errors import Forbidden
 from app.expo import setup
@@ -20,13 +20,13 @@ from app.extensions import db as _db
 
 def test_order_takes_stock_and_gets_a_pickup_code(market, make_listing, db):
     listing = make_listing(stock=5, price_krw=12_000)
-    order = services.place_order(listing, market["users"]["buyer"], 2)
+    order = orders.place_order(listing, market["users"]["buyer"], 2)
     assert (order.status, order.quantity, order.unit_price_krw, order.total_krw) == \
         ("reserved", 2, 12_000, 24_000)
     assert re.fullmatch(f"[{PICKUP_ALPHABET}]{{6}}", order.pickup_code)
     assert listing.stock == 3
     codes = {order.pickup_code} | {
-        services.place_order(listing, market["users"]["other_buyer"], 1).pickup_code
+        orders.place_order(listing, market["users"]["other_buyer"], 1).pickup_code
         for _n in range(3)}
     assert len(codes) == 4
     assert listing.stock == 0
@@ -34,11 +34,11 @@ def test_order_takes_stock_and_gets_a_pickup_code(market, make_listing, db):
 
 def test_stock_never_goes_below_zero(market, make_listing, db):
     listing = make_listing(stock=2)
-    with pytest.raises(services.OutOfStock, match="2 left"):
-        services.place_order(listing, market["users"]["buyer"], 3)
-    services.place_order(listing, market["users"]["buyer"], 2)
-    with pytest.raises(services.OutOfStock, match="0 left"):
-        services.place_order(listing, market["users"]["buyer"], 1)
+    with pytest.raises(orders.OutOfStock, match="2 left"):
+        orders.place_order(listing, market["users"]["buyer"], 3)
+    orders.place_order(listing, market["users"]["buyer"], 2)
+    with pytest.raises(orders.OutOfStock, match="0 left"):
+        orders.place_order(listing, market["users"]["buyer"], 1)
     assert listing.stock == 0
 
 
@@ -51,73 +51,73 @@ def test_the_database_refuses_negative_stock(market, make_listing, db):
 
 def test_order_rules(market, make_listing, db):
     pending = make_listing(status="pending")
-    with pytest.raises(services.ListingNotAvailable):
-        services.place_order(pending, market["users"]["buyer"], 1)
+    with pytest.raises(orders.ListingNotAvailable):
+        orders.place_order(pending, market["users"]["buyer"], 1)
     listing = make_listing(market["radish"])
-    with pytest.raises(services.OwnProduct):
-        services.place_order(listing, market["users"]["supplier"], 1)
-    for quantity in (0, -3, services.MAX_ORDER_QUANTITY + 1):
-        with pytest.raises(services.InvalidQuantity):
-            services.place_order(listing, market["users"]["buyer"], quantity)
+    with pytest.raises(orders.OwnProduct):
+        orders.place_order(listing, market["users"]["supplier"], 1)
+    for quantity in (0, -3, orders.MAX_ORDER_QUANTITY + 1):
+        with pytest.raises(orders.InvalidQuantity):
+            orders.place_order(listing, market["users"]["buyer"], quantity)
     # Any role may order: another supplier, an organiser.
-    services.place_order(listing, market["users"]["other_supplier"], 1)
-    services.place_order(listing, market["users"]["organiser"], 1)
+    orders.place_order(listing, market["users"]["other_supplier"], 1)
+    orders.place_order(listing, market["users"]["organiser"], 1)
 
 
 def test_cancelling_returns_the_stock_once(market, make_listing, db):
     listing = make_listing(stock=5)
-    order = services.place_order(listing, market["users"]["buyer"], 3)
+    order = orders.place_order(listing, market["users"]["buyer"], 3)
     assert listing.stock == 2
     with pytest.raises(Forbidden):
-        services.cancel_order(order, market["users"]["other_buyer"])
+        orders.cancel_order(order, market["users"]["other_buyer"])
     with pytest.raises(Forbidden):
-        services.cancel_order(order, market["users"]["other_supplier"])
-    services.cancel_order(order, market["users"]["buyer"])
+        orders.cancel_order(order, market["users"]["other_supplier"])
+    orders.cancel_order(order, market["users"]["buyer"])
     assert (order.status, listing.stock) == ("cancelled", 5)
     assert order.cancelled_at is not None
-    with pytest.raises(services.OrderClosed):
-        services.cancel_order(order, market["users"]["supplier"])
+    with pytest.raises(orders.OrderClosed):
+        orders.cancel_order(order, market["users"]["supplier"])
     assert listing.stock == 5
 
 
 @pytest.mark.parametrize("who", ["supplier", "organiser"])
 def test_supplier_or_organiser_may_cancel(market, make_listing, db, who):
     listing = make_listing(stock=5)
-    order = services.place_order(listing, market["users"]["buyer"], 1)
-    services.cancel_order(order, market["users"][who])
+    order = orders.place_order(listing, market["users"]["buyer"], 1)
+    orders.cancel_order(order, market["users"][who])
     assert (order.status, listing.stock) == ("cancelled", 5)
 
 
 def test_supplier_hands_over_the_order(market, make_listing, db):
     listing = make_listing(stock=5)
-    order = services.place_order(listing, market["users"]["buyer"], 2)
+    order = orders.place_order(listing, market["users"]["buyer"], 2)
     for name in ("buyer", "other_supplier"):
         with pytest.raises(Forbidden):
-            services.fulfil_order(order, market["users"][name])
-    services.fulfil_order(order, market["users"]["supplier"])
+            orders.fulfil_order(order, market["users"][name])
+    orders.fulfil_order(order, market["users"]["supplier"])
     assert (order.status, listing.stock) == ("fulfilled", 3)
     assert order.fulfilled_at is not None
-    with pytest.raises(services.OrderClosed):  # picked up: no longer cancellable
-        services.cancel_order(order, market["users"]["buyer"])
+    with pytest.raises(orders.OrderClosed):  # picked up: no longer cancellable
+        orders.cancel_order(order, market["users"]["buyer"])
     assert listing.stock == 3
 
 
 def test_fulfil_by_pickup_code(market, make_listing, db):
     listing = make_listing(stock=5)
     other = make_listing(market["soap"], company=market["soap_maker"])
-    order = services.place_order(listing, market["users"]["buyer"], 1)
-    soap_order = services.place_order(other, market["users"]["buyer"], 1)
+    order = orders.place_order(listing, market["users"]["buyer"], 1)
+    soap_order = orders.place_order(other, market["users"]["buyer"], 1)
     company, supplier = market["company"], market["users"]["supplier"]
-    with pytest.raises(services.UnknownPickupCode):  # another supplier's order
-        services.fulfil_by_code(company, soap_order.pickup_code, supplier)
+    with pytest.raises(orders.UnknownPickupCode):  # another supplier's order
+        orders.fulfil_by_code(company, soap_order.pickup_code, supplier)
     with pytest.raises(Forbidden):
-        services.fulfil_by_code(company, order.pickup_code, market["users"]["other_supplier"])
+        orders.fulfil_by_code(company, order.pickup_code, market["users"]["other_supplier"])
     code = order.pickup_code
     typed = f" {code[:3].lower()}-{code[3:].lower()} "
-    assert services.fulfil_by_code(company, typed, supplier) is order
+    assert orders.fulfil_by_code(company, typed, supplier) is order
     assert order.status == "fulfilled"
-    with pytest.raises(services.UnknownPickupCode):  # only once
-        services.fulfil_by_code(company, code, supplier)
+    with pytest.raises(orders.UnknownPickupCode):  # only once
+        orders.fulfil_by_code(company, code, supplier)
 
 
 def test_order_pages(client, login, market, make_listing, db):
@@ -140,7 +140,7 @@ def test_order_pages(client, login, market, make_listing, db):
     db.session.refresh(listing)
     assert listing.stock == 3
     client.post("/logout")
-    order = services.place_order(listing, market["users"]["other_buyer"], 1)
+    order = orders.place_order(listing, market["users"]["other_buyer"], 1)
     db.session.commit()
     login(market["users"]["supplier"])
     page = client.get(f"/companies/{market['company'].id}/market").text
@@ -197,10 +197,10 @@ def test_concurrent_orders_never_oversell(separate_database):
             listing = _db.session.get(MarketListing, listing_id)
             user = _db.session.get(User, user_id)
             try:
-                services.place_order(listing, user, 2)
+                orders.place_order(listing, user, 2)
                 _db.session.commit()
                 outcomes.append("ordered")
-            except services.OutOfStock:
+            except orders.OutOfStock:
                 _db.session.rollback()
                 outcomes.append("sold out")
             except Exception as error:  # recorded so that the assertion shows it
@@ -211,16 +211,16 @@ def test_concurrent_orders_never_oversell(separate_database):
     assert sorted(outcomes) == ["ordered"] * 2 + ["sold out"] * 6
     with app.app_context():
         assert _db.session.get(MarketListing, listing_id).stock == 1
-        orders = _db.session.scalars(select(MarketOrder)).all()
-        assert sum(o.quantity for o in orders) == 4
-        assert len({o.pickup_code for o in orders}) == 2
+        placed = _db.session.scalars(select(MarketOrder)).all()
+        assert sum(o.quantity for o in placed) == 4
+        assert len({o.pickup_code for o in placed}) == 2
 
 
 def test_concurrent_cancellations_return_the_stock_once(separate_database):
     app = separate_database
     listing_id, user_ids = _seed_race(app, stock=5, buyers=1)
     with app.app_context():
-        order = services.place_order(_db.session.get(MarketListing, listing_id),
+        order = orders.place_order(_db.session.get(MarketListing, listing_id),
                                      _db.session.get(User, user_ids[0]), 3)
         _db.session.commit()
         order_id = order.id
@@ -231,11 +231,11 @@ def test_concurrent_cancellations_return_the_stock_once(separate_database):
         barrier.wait(timeout=30)
         with app.app_context():
             try:
-                services.cancel_order(_db.session.get(MarketOrder, order_id),
+                orders.cancel_order(_db.session.get(MarketOrder, order_id),
                                       _db.session.get(User, user_ids[0]))
                 _db.session.commit()
                 outcomes.append("cancelled")
-            except services.OrderClosed:
+            except orders.OrderClosed:
                 _db.session.rollback()
                 outcomes.append("closed")
             except Exception as error:
@@ -251,11 +251,11 @@ def test_concurrent_cancellations_return_the_stock_once(separate_database):
 def test_stock_edit_counts_orders_placed_while_the_form_was_open(market, make_listing, db):
     listing = make_listing(stock=5)
     supplier = market["users"]["supplier"]
-    services.place_order(listing, market["users"]["buyer"], 2)  # the form still shows 5
+    orders.place_order(listing, market["users"]["buyer"], 2)  # the form still shows 5
     services.update_listing(listing, supplier, price_krw=12_000, stock=8, stock_seen=5,
                             category="food")
     assert listing.stock == 6  # 3 more than the form showed, on top of 3 left
-    services.place_order(listing, market["users"]["buyer"], 5)  # the form shows 6
+    orders.place_order(listing, market["users"]["buyer"], 5)  # the form shows 6
     with pytest.raises(services.StockChanged):  # taking 4 away would go below zero
         services.update_listing(listing, supplier, price_krw=12_000, stock=2, stock_seen=6,
                                 category="food")

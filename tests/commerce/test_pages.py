@@ -2,7 +2,7 @@
 
 import pytest
 
-from app.commerce import services
+from app.commerce import orders
 from tests.test_i18n import leftovers
 
 
@@ -10,7 +10,7 @@ from tests.test_i18n import leftovers
 def pages(market, make_listing, db):
     listing = make_listing(stock=4)
     pending = make_listing(market["radish"], status="pending")
-    order = services.place_order(listing, market["users"]["buyer"], 1)
+    order = orders.place_order(listing, market["users"]["buyer"], 1)
     db.session.commit()
     return {"listing": listing.id, "pending": pending.id, "order": order.id,
             "company": market["company"].id, "event": market["event"].id}

@@ -2,7 +2,7 @@
 
 import pytest
 
-from app.commerce import services
+from app.commerce import orders
 from app.errors import Forbidden
 
 
@@ -20,34 +20,34 @@ def sold(market, make_listing, db):
                                     (kimchi, 1, "open"), (kimchi, 4, "cancel"),
                                     (kimchi_autumn, 5, "fulfil"), (soap, 1, "fulfil"),
                                     (soap, 2, "open")]:
-        order = services.place_order(listing, buyer, quantity)
+        order = orders.place_order(listing, buyer, quantity)
         if fate == "fulfil":
-            services.fulfil_order(order, organiser)
+            orders.fulfil_order(order, organiser)
         elif fate == "cancel":
-            services.cancel_order(order, buyer)
+            orders.cancel_order(order, buyer)
     db.session.commit()
     return market
 
 
 def test_supplier_sales(sold):
-    sales = services.company_sales(sold["company"], sold["users"]["supplier"])
+    sales = orders.company_sales(sold["company"], sold["users"]["supplier"])
     assert (sales.orders, sales.units, sales.revenue_krw) == (3, 10, 5 * 12_000 + 5 * 11_000)
     assert (sales.open_orders, sales.open_units, sales.open_value_krw) == (1, 1, 12_000)
     by_event = {row.event.name_en: (row.orders, row.units, row.revenue_krw)
                 for row in sales.by_event}
     assert by_event == {"Co-prosperity Expo": (2, 5, 60_000), "Autumn Fair": (1, 5, 55_000)}
     with pytest.raises(Forbidden):
-        services.company_sales(sold["company"], sold["users"]["other_supplier"])
+        orders.company_sales(sold["company"], sold["users"]["other_supplier"])
 
 
 def test_event_sales_per_supplier(sold):
-    rows, total = services.event_sales(sold["event"], sold["users"]["organiser"])
+    rows, total = orders.event_sales(sold["event"], sold["users"]["organiser"])
     assert [(row.company.name_ko, row.orders, row.units, row.revenue_krw, row.open_orders,
              row.open_value_krw) for row in rows] == [("전라김치", 2, 5, 60_000, 1, 12_000),
                                                      ("제주비누", 1, 1, 8_500, 1, 17_000)]
     assert (total.orders, total.units, total.revenue_krw) == (3, 6, 68_500)
     with pytest.raises(Forbidden):
-        services.event_sales(sold["event"], sold["users"]["supplier"])
+        orders.event_sales(sold["event"], sold["users"]["supplier"])
 
 
 def test_sales_pages_format_won(client, login, sold):

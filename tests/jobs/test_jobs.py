@@ -194,3 +194,29 @@ def test_a_job_runs_once_even_if_delivered_twice(db, make_user, monkeypatch):
     runner.run(job.id)
     runner.run(job.id)
     assert calls == [1]
+
+
+def test_a_job_the_queue_cannot_take_is_marked_failed_not_left_queued(client, login, db,
+                                                                      make_user, monkeypatch):
+    """Redis down when the organiser starts a job: the job fails at once with a page saying to
+    start it again, instead of staying "queued" and blocking its subject."""
+    from huey.storage import RedisStorage
+
+    from app.jobs import queue
+
+    monkeypatch.setattr(queue.huey, "immediate", False)
+    monkeypatch.setattr(queue.huey, "storage", RedisStorage(
+        "expomatch", url="redis://127.0.0.1:1/0"))  # nothing listens on port 1
+    login(make_user(Role.ORGANISER))
+    response = client.post("/prematching/reindex")
+    job = db.session.scalar(select(Job))
+    assert response.headers["Location"] == f"/jobs/{job.id}"
+    db.session.refresh(job)
+    assert (job.status, job.outcome) == ("failed", {"reason": "unqueued"})
+    assert job.finished_at is not None
+    assert job_services._active("reindex", job.subject or "") is None
+    english = client.get(f"/jobs/{job.id}", headers={"Accept-Language": "en"}).text
+    assert "the job queue could not be reached" in english
+    assert "refresh" not in english.split("</head>")[0]
+    korean = client.get(f"/jobs/{job.id}", headers={"Accept-Language": "ko"}).text
+    assert "작업 대기열에 연결할 수 없어" in korean
