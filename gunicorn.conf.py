@@ -41,8 +41,17 @@ loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
 
 
 def post_worker_init(worker) -> None:
-    """Load the model and the indexes before taking requests: otherwise the first match page
-    of each new worker pays for them (about a second) while its other threads wait."""
-    from app.matching.engine import warm_up
+    """Load the model, the indexes, the match tables, the templates and the reference data as
+    the worker starts, so that its first match page does not pay for them (about 1.5 s; more
+    for a large catalogue).
 
-    warm_up(worker.wsgi)
+    In a thread: the arbiter counts a worker that has not reached its main loop within
+    `timeout` as hung, and a large catalogue (or several workers starting on few cores) can
+    take longer than that. Match pages asked for meanwhile wait for what the warm-up loads.
+    """
+    import threading
+
+    from app.warm_up import warm_up
+
+    threading.Thread(target=warm_up, args=(worker.wsgi,), name="matching-warm-up",
+                     daemon=True).start()

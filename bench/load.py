@@ -253,6 +253,35 @@ def wait_for(url: str, seconds: float = 120) -> None:
     raise SystemExit(f"{url} did not answer within {seconds:.0f} s")
 
 
+def _children_cpu_ticks(parent: int) -> tuple[int, int]:
+    """(number of child processes of `parent`, their CPU time in clock ticks), from /proc."""
+    count = ticks = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rpartition(")")[2].split()
+        except OSError:  # the process ended meanwhile
+            continue
+        if int(fields[1]) == parent:  # fields after the name: state, ppid, ..., utime, stime
+            count += 1
+            ticks += int(fields[11]) + int(fields[12])
+    return count, ticks
+
+
+def wait_for_warm_workers(master: int, workers: int, seconds: float = 300) -> float:
+    """Wait until all gunicorn workers are up and idle: each loads the model, the indexes and
+    the match tables as it starts, and one worker answering /healthz while the others still
+    load would make the baseline measure their contention. Returns the seconds waited."""
+    began = time.monotonic()
+    last = None
+    while time.monotonic() - began < seconds:
+        count, ticks = _children_cpu_ticks(master)
+        if count == workers and last is not None and ticks - last < 10:  # < 0.1 s CPU in 1 s
+            return time.monotonic() - began
+        last = ticks if count == workers else None
+        time.sleep(1)
+    raise SystemExit(f"gunicorn workers still busy after {seconds:.0f} s")
+
+
 def alone(host: str, email: str, path: str, rounds: int, warm: int) -> float:
     """p95 (ms) of one page for one user alone, after `warm` concurrent loads so that every
     worker has loaded the model and the index (as it has in production)."""
@@ -362,6 +391,9 @@ def main() -> int:
         started.append(subprocess.Popen([str(BIN / "gunicorn"), "-c", "gunicorn.conf.py",
                                          "wsgi:app"], env=env, cwd=ROOT))
         wait_for(f"{host}/healthz")
+        warmed = wait_for_warm_workers(started[-1].pid, args.workers)
+        print(f"{args.workers} gunicorn workers warmed up (model, indexes, match tables) "
+              f"{warmed:.0f} s after the first answered")
         baseline = {group: alone(host, email, path, args.baseline_rounds,
                                  warm=2 * args.workers * args.threads)
                     for group, (email, path) in accounts["alone"].items()}

@@ -38,7 +38,9 @@ def language_name(code: str) -> str:
 
 @functools.lru_cache(maxsize=1024)
 def _language_name(code: str, viewer: str) -> str:
-    return Locale.parse(code).get_display_name(viewer) or code
+    # The viewer's locale names the language: no CLDR file to read per spoken language.
+    return (Locale.parse(viewer).languages.get(code)
+            or Locale.parse(code).get_display_name(viewer) or code)
 
 
 def explain(pair: PairScore, buyer: Buyer, company: Company,

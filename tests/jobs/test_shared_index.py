@@ -2,6 +2,8 @@
 one database and one index folder: a catalogue change made through one is seen by the other,
 which catches its index up when the data version moves."""
 
+from pathlib import Path
+
 import pytest
 from sqlalchemy import select
 
@@ -76,10 +78,14 @@ def test_second_worker_follows_a_catalogue_change(separate_database, tmp_path,
 
 def test_a_starting_worker_loads_everything_before_its_first_request(separate_database,
                                                                      tmp_path):
-    """gunicorn.conf.py's post_worker_init: the model, both indexes and the match tables are
-    loaded (and a text nobody embedded yet is embedded) before the first request."""
-    from app.matching.engine import warm_up
+    """gunicorn.conf.py's post_worker_init: the model, both indexes, the match tables and the
+    templates are loaded (and a text nobody embedded yet is embedded) in a thread started as
+    the worker starts."""
+    import runpy
+    import threading
+    from types import SimpleNamespace
 
+    hooks = runpy.run_path(str(Path(__file__).parents[2] / "gunicorn.conf.py"))
     url = separate_database.config["SQLALCHEMY_DATABASE_URI"]
     with separate_database.app_context():
         db.session.add_all([
@@ -91,7 +97,11 @@ def test_a_starting_worker_loads_everything_before_its_first_request(separate_da
     worker = create_app(TestConfig, SQLALCHEMY_DATABASE_URI=url,
                         MATCHING_INDEX_DIR=str(tmp_path / "index"))
     try:
-        warm_up(worker)
+        hooks["post_worker_init"](SimpleNamespace(wsgi=worker))  # what gunicorn passes: .wsgi
+        warming = next(t for t in threading.enumerate() if t.name == "matching-warm-up")
+        warming.join(timeout=120)
+        assert not warming.is_alive()
+        assert "matching/for_buyer.html" in {key[1] for key in worker.jinja_env.cache}
         matching = worker.extensions["matching"]
         assert matching._embedder is not None
         assert len(matching.loaded_space("product").index) == 1
