@@ -1,7 +1,7 @@
 """Domain errors and the one place that turns them into responses."""
 
-from flask import Flask, abort, flash, jsonify, redirect, render_template, request
-from sqlalchemy.exc import DBAPIError
+from flask import Flask, abort, flash, g, jsonify, redirect, render_template, request
+from sqlalchemy.exc import DBAPIError, OperationalError
 from werkzeug.exceptions import HTTPException
 
 from app.extensions import db
@@ -56,12 +56,19 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(DBAPIError)
     def handle_database_unreachable(error: DBAPIError):
-        """A connection lost mid-request (the database restarting): 503, and the next request
-        gets a fresh connection (pool_pre_ping). Other database errors are server errors."""
-        if not error.connection_invalidated:
+        """A connection lost mid-request (the database restarting), or none to be had (the
+        database refusing connections while it restarts): 503, and the next request gets a
+        fresh connection (pool_pre_ping). Other database errors are server errors."""
+        # SQLAlchemy leaves `statement` empty for errors raised while connecting.
+        refused = isinstance(error, OperationalError) and error.statement is None
+        if not (error.connection_invalidated or refused):
             raise error
         db.session.rollback()
-        app.logger.warning("database connection lost during a request; answered 503")
+        if "_login_user" not in g:  # the user could not be loaded: show the page as to a guest
+            # (what flask_login.logout_user calls; the page's menu and language need a user)
+            app.login_manager._update_request_context_with_user()
+        app.logger.warning("database %s; answered 503",
+                           "unreachable" if refused else "connection lost during a request")
         if _wants_json():
             return jsonify(error="database unavailable"), 503, {"Retry-After": "5"}
         return render_template("errors/error.html", status=503, message=None), 503, \

@@ -59,3 +59,21 @@ def test_a_lost_connection_is_503_and_the_next_request_reconnects(failing_app):
     assert response.headers["Retry-After"] == "5"
     assert "몇 초 후에 다시 시도해 주세요" in response.text
     assert client.get("/suppliers").status_code == 200
+
+
+@pytest.mark.parametrize("url", ["postgresql+psycopg://postgres@127.0.0.1:1/nothing",
+                                 "sqlite:////nonexistent-directory/expomatch.db"])
+def test_a_database_refusing_connections_is_503(url):
+    """What a restarting server does to new connections (nothing listens on port 1; SQLite
+    cannot open a file in a missing directory): the translated 503 page, not a server error."""
+    unreachable = create_app(TestConfig, SQLALCHEMY_DATABASE_URI=url, PROPAGATE_EXCEPTIONS=False)
+    guest, signed_in = unreachable.test_client(), unreachable.test_client()
+    with signed_in.session_transaction() as session:  # whose account cannot be read now
+        session["_user_id"], session["_fresh"] = "1", True
+    for client, page in ((guest, "/suppliers"), (signed_in, "/buyers/1/matches")):
+        response = client.get(page, headers={"Accept-Language": "ko"})
+        assert response.status_code == 503
+        assert response.headers["Retry-After"] == "5"
+        assert "몇 초 후에 다시 시도해 주세요" in response.text
+    with unreachable.app_context():
+        db.engine.dispose()
