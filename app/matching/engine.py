@@ -218,7 +218,7 @@ class MatchingEngine:
 
     def warm_up(self) -> None:
         """Load the model, both indexes and the match tables now rather than in the first
-        requests that need them (gunicorn.conf.py calls this as each worker starts)."""
+        requests that need them (app.warm_up, as each gunicorn worker starts)."""
         self.embedder.embed(["warm up"], kind="query")  # its tokenizer loads on first use
         for kind in KINDS:
             self.space(kind)
