@@ -6,7 +6,7 @@ FLASK := $(BIN)/flask --app app
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test install install-dev lint translations extract-messages update-messages db demo \
+.PHONY: run test screenshots install install-dev lint translations extract-messages update-messages db demo \
         chromium clean
 
 $(BIN)/python:
@@ -61,6 +61,9 @@ test: install-dev chromium
 	$(BIN)/ruff check .
 	env -u TEST_DATABASE_URL $(BIN)/pytest
 	@if [ -n "$$TEST_DATABASE_URL" ]; then echo "== again on $$TEST_DATABASE_URL"; $(BIN)/pytest; fi
+
+screenshots: install-dev chromium  # the README's images, taken by the browser journeys
+	env -u TEST_DATABASE_URL EXPOMATCH_SCREENSHOTS=$(CURDIR)/docs/screenshots $(BIN)/pytest tests/e2e/test_journeys.py
 
 lint: install-dev
 	$(BIN)/ruff check .

@@ -3,7 +3,9 @@
 An SME in the Korean UI imports a catalogue and accepts a buyer's request; the organiser
 schedules the accepted requests, publishes and reads the results; a buyer in the English UI
 browses ranked and explained matches, asks for a meeting and downloads the agenda. Each
-journey saves full-page screenshots into docs/screenshots/, the images README.md shows.
+journey takes full-page screenshots: into docs/screenshots/, the images README.md shows, when
+run by `make screenshots` (EXPOMATCH_SCREENSHOTS names the folder), else into a temporary
+folder, so that a test run leaves the working tree as it was.
 
 The tests share one live server with the demo loaded (`demo_server`) and run in this order;
 the buyer's agenda needs a published schedule and makes one through the service when the
@@ -11,7 +13,9 @@ organiser's journey has not run (e.g. with -k).
 """
 
 import csv
+import os
 import re
+import tempfile
 from datetime import timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -33,7 +37,8 @@ from app.extensions import db
 
 pytestmark = pytest.mark.e2e
 
-SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+SHOTS = Path(os.environ.get("EXPOMATCH_SCREENSHOTS")
+             or Path(tempfile.gettempdir()) / "expomatch-screenshots")
 VIEWPORT = {"width": 1280, "height": 900}
 MAX_SHOT_HEIGHT = 1800  # long pages are cut here: README images stay small
 EVENT = "Smart Biz Expo 2025"
@@ -97,6 +102,7 @@ def shot(page, name: str) -> None:
     height = min(page.evaluate("document.documentElement.scrollHeight"), MAX_SHOT_HEIGHT)
     page.screenshot(path=str(SHOTS / name), full_page=True, animations="disabled", caret="hide",
                     clip={"x": 0, "y": 0, "width": VIEWPORT["width"], "height": height})
+    assert (SHOTS / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
 def log_in(page, email: str) -> None:
