@@ -153,8 +153,8 @@ def create_accounts(users: int, out: Path) -> dict:
     from app.catalogue.models import Company, Product
     from app.commerce import services as market
     from app.commerce.models import MarketListing, MarketOrder
+    from app.demo.expo import find_demo_event
     from app.expo import participation
-    from app.expo.models import Event
     from app.extensions import db
 
     counts = {role: max(1, round(users * share)) for role, share in MIX.items()}
@@ -162,7 +162,7 @@ def create_accounts(users: int, out: Path) -> dict:
     people: dict[str, list[dict]] = {role: [] for role in counts}
     with app.app_context():
         organiser = auth_services.find_user("organiser@expomatch.demo")
-        event = db.session.scalar(select(Event).where(Event.name_en == "Smart Biz Expo 2025"))
+        event = find_demo_event()
         event.max_requests = 1000  # the bench measures pages, not the request limit
         event.booking_mode = "participants"  # accepting books a slot: double bookings possible
         db.session.commit()

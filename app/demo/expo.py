@@ -1,6 +1,6 @@
 """The demo expo: two days at COEX with sessions, tables, interpreters and requests."""
 
-from datetime import date, time
+from datetime import date, time, timedelta
 
 from sqlalchemy import select
 
@@ -12,20 +12,39 @@ from app.expo.models import Event, MeetingRequest
 from app.extensions import db
 from app.matching.services import rank_suppliers
 
+VENUE_EN = "COEX Hall B, Seoul"
 BOOTHS = {"SME001": "A-12", "SME002": "A-14", "SME009": "B-03", "SME011": "B-07"}
 
 
-def load_demo_event(organiser: User) -> Event:
-    """Create the demo event once; a second call returns it unchanged."""
-    existing = db.session.scalar(select(Event).where(Event.name_en == "Smart Biz Expo 2025"))
+DEMO_EVENT_PREFIX_EN = "Smart Biz Expo "  # the demo event's English name, before its year
+
+
+def demo_start(today: date | None = None) -> date:
+    """The demo expo's first day: the first Tuesday four weeks or more from `today`, so that a
+    demo loaded on any day shows an event to prepare, not one that is over."""
+    first = (today or date.today()) + timedelta(weeks=4)
+    return first + timedelta(days=(1 - first.weekday()) % 7)
+
+
+def find_demo_event() -> Event | None:
+    return db.session.scalar(select(Event).where(
+        Event.name_en.startswith(DEMO_EVENT_PREFIX_EN), Event.venue_en == VENUE_EN)
+        .order_by(Event.id).limit(1))
+
+
+def load_demo_event(organiser: User, today: date | None = None) -> Event:
+    """Create the demo event once; a second call (on any day) returns it unchanged."""
+    existing = find_demo_event()
     if existing is not None:
         return existing
+    first = demo_start(today)
+    days = (first, first + timedelta(days=1))
     event = setup.create_event(
-        organiser, name_ko="스마트비즈엑스포 2025", name_en="Smart Biz Expo 2025",
-        venue_ko="서울 코엑스 B홀", venue_en="COEX Hall B, Seoul",
-        starts_on=date(2025, 10, 21), ends_on=date(2025, 10, 22), max_requests=10,
-        request_expiry_hours=72)
-    for day in (date(2025, 10, 21), date(2025, 10, 22)):
+        organiser, name_ko=f"스마트비즈엑스포 {first.year}",
+        name_en=f"{DEMO_EVENT_PREFIX_EN}{first.year}",
+        venue_ko="서울 코엑스 B홀", venue_en=VENUE_EN,
+        starts_on=days[0], ends_on=days[1], max_requests=10, request_expiry_hours=72)
+    for day in days:
         setup.add_session(event, organiser, day, time(10), time(12), slot_minutes=30)
         setup.add_session(event, organiser, day, time(14), time(17), slot_minutes=30,
                           break_minutes=10)

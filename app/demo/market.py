@@ -1,6 +1,6 @@
 """The demo expo's co-prosperity market and its live session (safe to load again)."""
 
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -51,7 +51,7 @@ def load_demo_market(event: Event, organiser: User, host: User | None,
     if existing is not None:
         return existing
     company = db.session.scalar(select(Company).where(Company.supplier_ref == "SME001"))
-    starts = datetime(2025, 10, 21, 15, tzinfo=ZoneInfo(event.timezone))
+    starts = datetime.combine(event.starts_on, time(15), tzinfo=ZoneInfo(event.timezone))
     session = live.create_session(
         event, company, organiser, title_ko="횡성 현미 쌀국수 라이브 쿠킹",
         title_en=SESSION_TITLE_EN,

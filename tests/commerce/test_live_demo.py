@@ -1,7 +1,8 @@
 """The demo expo's market and live session: loaded from the demo catalogue, and loading them
 again changes nothing."""
 
-from datetime import date
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 
@@ -13,6 +14,7 @@ from app.commerce.models import MarketListing
 from app.demo.cli import DATA
 from app.demo.market import LISTINGS, load_demo_market
 from app.expo import setup
+from app.expo.setup import as_utc
 from app.tabular import read_path
 
 
@@ -37,6 +39,8 @@ def test_demo_market_and_live_session(db, make_user, client):
                      "LiveMessage": 2, "LiveEvent": 3}
     assert all(listing.is_approved for listing in db.session.scalars(select(MarketListing)))
     assert session.company_id == sme001.id
+    assert as_utc(session.starts_at).astimezone(ZoneInfo(event.timezone)) == datetime(
+        2025, 10, 21, 15, tzinfo=ZoneInfo(event.timezone))  # the event's first day, 15:00
     assert session.host_user_id == host.id
     assert load_demo_market(event, organiser, host, buyer).id == session.id
     db.session.commit()

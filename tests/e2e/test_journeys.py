@@ -31,6 +31,7 @@ from app.buyers.models import Buyer
 from app.catalogue.models import Company, Product
 from app.catalogue.transfer import COLUMNS
 from app.demo.cli import DATA, DEMO_PASSWORD
+from app.demo.expo import demo_start
 from app.expo import requests, scheduling
 from app.expo.models import Event, Meeting, MeetingRequest
 from app.extensions import db
@@ -41,7 +42,7 @@ SHOTS = Path(os.environ.get("EXPOMATCH_SCREENSHOTS")
              or Path(tempfile.gettempdir()) / "expomatch-screenshots")
 VIEWPORT = {"width": 1280, "height": 900}
 MAX_SHOT_HEIGHT = 1800  # long pages are cut here: README images stay small
-EVENT = "Smart Biz Expo 2025"
+EVENT = f"Smart Biz Expo {demo_start().year}"  # the demo event, four weeks or more ahead
 SUPPLIER, BUYER, ORGANISER = ("supplier@expomatch.demo", "buyer@expomatch.demo",
                               "organiser@expomatch.demo")
 ASKING_BUYER = "BUY002"  # asks the demo SME for a meeting before the SME's journey
@@ -118,7 +119,7 @@ def log_in(page, email: str) -> None:
 def open_event_tab(page, tab: str) -> None:
     """Events in the main menu, the demo event, then one of its tabs."""
     page.locator("header nav a[href='/events']").click()
-    page.locator("main a", has_text=re.compile("Smart Biz Expo 2025|스마트비즈엑스포 2025")
+    page.locator("main a", has_text=re.compile(f"{EVENT}|스마트비즈엑스포 {demo_start().year}")
                  ).first.click()
     page.locator("nav.subnav a", has_text=tab).click()
 
@@ -191,7 +192,7 @@ def test_sme_imports_catalogue_and_accepts_a_meeting_in_korean(demo, new_page, t
 
     # The event's meeting requests: accept the pending one from the asking buyer.
     open_event_tab(page, "상담 요청")
-    expect(page.locator("h1")).to_have_text("스마트비즈엑스포 2025")
+    expect(page.locator("h1")).to_have_text(f"스마트비즈엑스포 {demo_start().year}")
     with demo.app.app_context():
         asker = db.session.scalar(select(Buyer).where(Buyer.buyer_ref == ASKING_BUYER))
     row = page.locator("main tbody tr", has_text=asker.company_name)
