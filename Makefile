@@ -28,7 +28,7 @@ install-dev: $(VENV)/.installed-dev translations
 
 ## Translations: extract (pybabel extract), merge into ko (update), compile the .mo files.
 extract-messages: $(VENV)/.installed-app
-	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o translations/messages.pot --no-location --sort-output --project ExpoMatch .
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -k _lp:1c,2 -k lazy_pgettext:1c,2 -o translations/messages.pot --no-location --sort-output --project ExpoMatch .
 
 update-messages: extract-messages
 	$(BIN)/pybabel update -i translations/messages.pot -d translations --no-fuzzy-matching --no-wrap

@@ -4,12 +4,13 @@ import os
 from typing import Any
 
 from flask import current_app, has_request_context, request, session
-from flask_babel import get_locale, gettext, lazy_gettext, ngettext
+from flask_babel import get_locale, gettext, lazy_gettext, lazy_pgettext, ngettext
 from flask_login import current_user
 
 _ = gettext
 _l = lazy_gettext
-__all__ = ["_", "_l", "ngettext", "select_locale", "localized", "bilingual"]
+_lp = lazy_pgettext  # with a context, for a word that other places translate otherwise
+__all__ = ["_", "_l", "_lp", "ngettext", "select_locale", "localized", "bilingual"]
 
 LOCALE_COOKIE = "locale"
 

@@ -14,14 +14,16 @@ ROOT = Path(__file__).resolve().parent.parent
 KO_PO = ROOT / "translations" / "ko" / "LC_MESSAGES" / "messages.po"
 
 
-def source_messages(tmp_path) -> set[str]:
+def source_messages(tmp_path) -> set[tuple[str | None, str]]:
+    """(context, message) of every translatable string in the code and templates."""
     pot = tmp_path / "messages.pot"
     subprocess.run([sys.executable, "-m", "babel.messages.frontend", "extract", "-F",
-                    str(ROOT / "babel.cfg"), "-k", "_l", "-k", "lazy_gettext", "-o", str(pot),
-                    "--no-location", "."],
+                    str(ROOT / "babel.cfg"), "-k", "_l", "-k", "lazy_gettext", "-k", "_lp:1c,2",
+                    "-k", "lazy_pgettext:1c,2", "-o", str(pot), "--no-location", "."],
                    check=True, capture_output=True, cwd=ROOT)
     with pot.open("rb") as f:
-        return {m.id if isinstance(m.id, str) else m.id[0] for m in read_po(f) if m.id}
+        return {(m.context, m.id if isinstance(m.id, str) else m.id[0])
+                for m in read_po(f) if m.id}
 
 
 def test_every_message_is_translated_into_korean(tmp_path):
@@ -35,7 +37,7 @@ def test_every_message_is_translated_into_korean(tmp_path):
         key = message.id if isinstance(message.id, str) else message.id[0]
         strings = message.string if isinstance(message.string, tuple) else (message.string,)
         if all(strings):
-            translated[key] = strings
+            translated[message.context, key] = strings
     missing = sorted(source_messages(tmp_path) - set(translated))
     assert not missing, f"untranslated (run `make update-messages`, translate, compile): {missing}"
 

@@ -26,7 +26,7 @@ from app.commerce.models import MarketListing, _in
 from app.expo.models import Event
 from app.expo.setup import as_utc
 from app.extensions import db
-from app.i18n import _l
+from app.i18n import _l, _lp
 
 MESSAGE_KINDS = ("question", "answer", "note")
 EVENT_KINDS = ("message", "hide", "unhide", "pin", "unpin", "listing", "mute", "unmute")
@@ -34,7 +34,7 @@ MAX_MESSAGE_CHARS = 1000
 
 
 def message_kind_labels() -> dict[str, str]:
-    return {"question": _l("Question"), "answer": _l("Answer"), "note": _l("Host note")}
+    return {"question": _l("Question"), "answer": _lp("live chat", "Answer"), "note": _l("Host note")}
 
 
 def session_status_labels() -> dict[str, str]:

@@ -49,3 +49,4 @@ def test_demo_market_and_live_session(db, make_user, client):
     assert "횡성 현미 쌀국수 라이브 쿠킹" in page
     assert "₩4,500" in page
     assert "HACCP·비건 인증" in page  # the pinned answer
+    assert 'kind-label">답변</span>' in page  # a chat answer, not 응답 (answering a request)
