@@ -34,7 +34,8 @@ MAX_MESSAGE_CHARS = 1000
 
 
 def message_kind_labels() -> dict[str, str]:
-    return {"question": _l("Question"), "answer": _lp("live chat", "Answer"), "note": _l("Host note")}
+    return {"question": _l("Question"), "answer": _lp("live chat", "Answer"),
+            "note": _l("Host note")}
 
 
 def session_status_labels() -> dict[str, str]:
