@@ -13,8 +13,7 @@ from app.buyers.models import Buyer
 from app.commerce.live import count_messages, ensure_moderator
 from app.commerce.live_models import LiveMessage, LiveSession, LiveViewer
 from app.commerce.models import MarketListing, MarketOrder
-from app.commerce.orders import Sales
-from app.commerce.orders import _sales_rows as sales_rows
+from app.commerce.orders import Sales, sales_rows
 from app.errors import Forbidden
 from app.expo import participation, requests
 from app.expo.models import MeetingRequest

@@ -59,9 +59,6 @@ def can_cancel_order(user: User, order: MarketOrder) -> bool:
     return user.id == order.user_id or can_edit_company(user, order.listing.company_id)
 
 
-# --- Listings --------------------------------------------------------------------------------
-
-
 # --- Orders ----------------------------------------------------------------------------------
 
 def _take_stock(listing_id: int, quantity: int) -> bool:
@@ -212,7 +209,9 @@ class Sales:
             self.open_value_krw += value
 
 
-def _sales_rows(key, *conditions) -> list[tuple]:
+def sales_rows(key, *conditions) -> list[tuple]:
+    """(key, status, orders, units, value in KRW) of the orders not cancelled, grouped by `key`
+    (event, supplier or listing) and status."""
     stmt = (select(key, MarketOrder.status, func.count(MarketOrder.id),
                    func.coalesce(func.sum(MarketOrder.quantity), 0),
                    func.coalesce(func.sum(MarketOrder.quantity * MarketOrder.unit_price_krw), 0))
@@ -226,7 +225,7 @@ def company_sales(company: Company, by: User) -> Sales:
     ensure_company_editor(by, company.id)
     total = Sales(company=company)
     per_event: dict[int, Sales] = {}
-    for event_id, status, orders, units, value in _sales_rows(
+    for event_id, status, orders, units, value in sales_rows(
             MarketListing.event_id, MarketListing.company_id == company.id):
         total.add(status, orders, int(units), int(value))
         per_event.setdefault(event_id, Sales(company=company, event=db.session.get(Event,
@@ -241,7 +240,7 @@ def event_sales(event: Event, by: User) -> tuple[list[Sales], Sales]:
     ensure_organiser(by)
     per_company: dict[int, Sales] = {}
     total = Sales()
-    for company_id, status, orders, units, value in _sales_rows(
+    for company_id, status, orders, units, value in sales_rows(
             MarketListing.company_id, MarketListing.event_id == event.id):
         total.add(status, orders, int(units), int(value))
         per_company.setdefault(company_id, Sales(company=db.session.get(Company, company_id),
