@@ -20,25 +20,24 @@ def create_app(config: type[Config] | None = None, **overrides: Any) -> Flask:
         hops = app.config["TRUSTED_PROXY_HOPS"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
 
-    from app import db_setup, formatting
     from app.auth import cli as auth_cli
     from app.auth import views as auth_views
+    from app.auth.permissions import can_edit_buyer, can_edit_company
     from app.buyers import cli as buyers_cli
     from app.buyers import views as buyers_views
     from app.catalogue import cli as catalogue_cli
     from app.catalogue import views as catalogue_views
-    from app.commerce import views as commerce_views
-    from app.commerce import views_live  # noqa: F401  (routes on commerce.bp)
+    from app.commerce import blueprint as commerce_blueprint
+    from app.commerce.live import views as live_views  # noqa: F401  (routes on commerce.bp)
+    from app.commerce.market import views as market_views  # noqa: F401  (routes on commerce.bp)
+    from app.core import db_setup
     from app.demo import cli as demo_cli
-    from app.errors import register_error_handlers
     from app.expo import cli as expo_cli
     from app.expo import jobs as expo_jobs
     from app.expo import views as expo_views
-    from app.expo import (
-        views_consultations,  # noqa: F401  (routes on expo.bp)
-        views_onsite,  # noqa: F401  (routes on expo.bp)
-        views_results,  # noqa: F401  (routes on expo.bp)
-    )
+    from app.expo.consultations import views as consultation_views  # noqa: F401  (on expo.bp)
+    from app.expo.onsite import views as onsite_views  # noqa: F401  (routes on expo.bp)
+    from app.expo.results import views as results_views  # noqa: F401  (routes on expo.bp)
     from app.extensions import babel, csrf, db, limiter, login_manager, migrate
     from app.i18n import select_locale
     from app.jobs import runner as job_runner
@@ -49,6 +48,8 @@ def create_app(config: type[Config] | None = None, **overrides: Any) -> Flask:
     from app.matching import engine as matching_engine
     from app.matching import jobs as matching_jobs
     from app.matching import views as matching_views
+    from app.web import templating
+    from app.web.errors import register_error_handlers
 
     db.init_app(app)
     db_setup.init_app(app)
@@ -60,7 +61,8 @@ def create_app(config: type[Config] | None = None, **overrides: Any) -> Flask:
     auth_views.init_login(login_manager)
 
     app.jinja_env.policies["ext.i18n.trimmed"] = True
-    formatting.init_app(app)
+    templating.init_app(app)
+    app.jinja_env.globals.update(can_edit_company=can_edit_company, can_edit_buyer=can_edit_buyer)
     register_error_handlers(app)
 
     matching_engine.init_app(app)
@@ -69,7 +71,7 @@ def create_app(config: type[Config] | None = None, **overrides: Any) -> Flask:
     job_runner.register("schedule", expo_jobs.schedule)
     job_runner.register(matching_compaction.KIND, matching_compaction.compact)
     for module in (main_views, auth_views, catalogue_views, buyers_views, matching_views,
-                   job_views, expo_views, commerce_views):
+                   job_views, expo_views, commerce_blueprint):
         app.register_blueprint(module.bp)
     for module in (auth_cli, catalogue_cli, buyers_cli, demo_cli, matching_cli,
                    expo_cli):

@@ -151,8 +151,8 @@ def create_accounts(users: int, out: Path) -> dict:
     from app.buyers.models import Buyer
     from app.catalogue import services as catalogue_services
     from app.catalogue.models import Company, Product
-    from app.commerce import services as market
-    from app.commerce.models import MarketListing, MarketOrder
+    from app.commerce.market import services as market
+    from app.commerce.market.models import MarketListing, MarketOrder
     from app.demo.expo import find_demo_event
     from app.expo import participation
     from app.extensions import db

@@ -26,7 +26,7 @@ def import_set(data: Path) -> None:
     from app.buyers.transfer import import_buyers
     from app.catalogue.transfer import import_catalogue
     from app.extensions import db
-    from app.tabular import read_path
+    from app.spreadsheets.tabular import read_path
 
     for name, importer in (("suppliers.csv", import_catalogue), ("buyers.csv", import_buyers)):
         importer(read_path(data / name, max_rows=1_000_000, max_bytes=1 << 30))

@@ -501,7 +501,7 @@ class Bench:
         from app.catalogue.transfer import import_catalogue
         from app.extensions import db
         from app.matching.engine import engine
-        from app.tabular import read_path
+        from app.spreadsheets.tabular import read_path
 
         limits = {"max_rows": 10_000_000, "max_bytes": 1 << 31}
         matching = engine()

@@ -36,7 +36,7 @@ from scipy import sparse
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from app.expo.scheduler import (  # noqa: E402
+from app.expo.scheduler.solver import (  # noqa: E402
     Instance,
     Schedule,
     greedy_schedule,

@@ -214,7 +214,9 @@ def _expo_world(db, company, buyer, users) -> dict:
     from datetime import date, time
 
     from app.catalogue.models import Company
-    from app.expo import participation, placement, requests, setup
+    from app.expo import events as setup
+    from app.expo import meeting_requests as requests
+    from app.expo import participation, placement
 
     organiser = users["organiser"]
     event = setup.create_event(organiser, name_ko="행사", name_en="Show",
@@ -255,7 +257,7 @@ def _market_world(db, company, product, event_id, users, make_product) -> dict:
 
     from PIL import Image
 
-    from app.commerce import images, orders, services
+    from app.commerce.market import images, orders, services
     from app.expo.models import Event
 
     event = db.session.get(Event, event_id)
@@ -284,8 +286,8 @@ def _live_world(db, listing_id, users) -> dict:
     from datetime import timedelta
 
     from app.auth.models import utcnow
-    from app.commerce import live
-    from app.commerce.models import MarketListing
+    from app.commerce.live import services as live
+    from app.commerce.market.models import MarketListing
 
     listing = db.session.get(MarketListing, listing_id)
     session = live.create_session(

@@ -6,8 +6,8 @@ from sqlalchemy import func, select
 from app.buyers.models import Buyer
 from app.buyers.transfer import import_buyers
 from app.catalogue.models import Certification
-from app.importing import ImportRejected
-from app.tabular import Table
+from app.spreadsheets.importing import ImportRejected
+from app.spreadsheets.tabular import Table
 
 
 def test_overlong_certification_name_is_reported_and_nothing_is_written(db):

@@ -4,7 +4,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from app.formatting import format_datetime, format_time
+from app.core.formatting import format_datetime, format_time
 
 AFTERNOON = datetime(2026, 11, 29, 5, 32, tzinfo=UTC)  # 14:32 in Seoul
 

@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from app.auth import services
 from app.auth.models import Role
-from app.errors import DomainError
+from app.core.errors import DomainError
 from app.extensions import db
 from app.i18n import _
 

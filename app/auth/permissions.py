@@ -5,7 +5,7 @@ from functools import wraps
 from flask_login import current_user
 
 from app.auth.models import User
-from app.errors import Forbidden
+from app.core.errors import Forbidden
 
 
 def can_edit_company(user: User, company_id: int) -> bool:

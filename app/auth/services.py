@@ -3,7 +3,7 @@
 from sqlalchemy import func, select
 
 from app.auth.models import Role, User
-from app.errors import DomainError
+from app.core.errors import DomainError
 from app.extensions import db
 from app.i18n import _l
 

@@ -11,7 +11,7 @@ from app.auth.forms import ChangePasswordForm, LanguageForm, LoginForm
 from app.auth.models import User
 from app.extensions import db
 from app.i18n import LOCALE_COOKIE, _, _l
-from app.web import back_or, safe_next
+from app.web.helpers import back_or, safe_next
 
 bp = Blueprint("auth", __name__)
 

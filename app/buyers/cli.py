@@ -8,8 +8,8 @@ from sqlalchemy import select
 
 from app.buyers import transfer
 from app.buyers.models import Buyer
-from app.cli_reports import run_import
 from app.extensions import db
+from app.spreadsheets.cli import run_import
 
 cli = AppGroup("buyers", help="Import and export buyer profiles.")
 

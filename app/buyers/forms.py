@@ -6,10 +6,10 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, ValidationError
 
 from app.auth.forms import AccountFields
-from app.forms import CountrySelectField, ListField, optional_text
 from app.i18n import _l
-from app.importing import pad_hs_digits
 from app.reference.hs import InvalidHSCode, normalize_hs
+from app.spreadsheets.importing import pad_hs_digits
+from app.web.forms import CountrySelectField, ListField, optional_text
 
 LANGUAGE_CHOICES = [SelectChoice("en", "English"), SelectChoice("ko", "한국어")]
 

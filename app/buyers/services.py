@@ -8,8 +8,8 @@ from sqlalchemy.orm import selectinload
 from app.auth.models import User, utcnow
 from app.auth.permissions import ensure_buyer_editor, ensure_organiser
 from app.buyers.models import Buyer, BuyerHSCode
+from app.catalogue.certifications import CertificationRegistry
 from app.extensions import db
-from app.importing import CertificationRegistry
 
 
 def new_buyer_ref() -> str:

@@ -11,10 +11,11 @@ from app.auth.models import User, utcnow
 from app.auth.permissions import ensure_organiser
 from app.buyers.models import Buyer
 from app.buyers.services import set_hs_codes
+from app.catalogue.certifications import CertificationRegistry
 from app.extensions import db
 from app.i18n import _
-from app.importing import (
-    CertificationRegistry,
+from app.reference.countries import normalize_country
+from app.spreadsheets.importing import (
     ImportRejected,
     ImportReport,
     check_length,
@@ -22,8 +23,7 @@ from app.importing import (
     parse_hs,
     split_list,
 )
-from app.reference.countries import normalize_country
-from app.tabular import Table, check_columns, read_table, write_csv, write_xlsx
+from app.spreadsheets.tabular import Table, check_columns, read_table, write_csv, write_xlsx
 
 COLUMNS = ["buyer_ref", "company_name", "country", "language", "interests",
            "required_certifications", "hs_codes"]

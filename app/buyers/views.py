@@ -19,7 +19,7 @@ from app.buyers.forms import BuyerProfileForm, BuyerRegistrationForm
 from app.buyers.models import Buyer
 from app.extensions import db
 from app.i18n import _
-from app.web import spreadsheet_download, upload_import_page
+from app.web.helpers import spreadsheet_download, upload_import_page
 
 bp = Blueprint("buyers", __name__)
 PROFILE_FIELDS = ("company_name", "country", "language", "interests", "website")

@@ -8,8 +8,8 @@ from sqlalchemy import select
 
 from app.catalogue import transfer
 from app.catalogue.models import Company
-from app.cli_reports import run_import
 from app.extensions import db
+from app.spreadsheets.cli import run_import
 
 cli = AppGroup("catalogue", help="Import and export supplier catalogues.")
 

@@ -5,8 +5,8 @@ from wtforms import DecimalField, EmailField, StringField, SubmitField, TextArea
 from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional, Regexp
 
 from app.auth.forms import AccountFields
-from app.forms import CountryListField, HSCode, LanguageListField, ListField, optional_text
 from app.i18n import _l
+from app.web.forms import CountryListField, HSCode, LanguageListField, ListField, optional_text
 
 REF_PATTERN = Regexp(r"^[A-Za-z0-9][A-Za-z0-9._-]*$",
                      message=_l("Use letters, digits, dots, dashes and underscores only."))

@@ -9,11 +9,11 @@ from sqlalchemy.orm import selectinload
 
 from app.auth.models import User, utcnow
 from app.auth.permissions import ensure_company_editor
+from app.catalogue.certifications import CertificationRegistry
 from app.catalogue.models import Certification, Company, ExportMarket, Product
-from app.errors import DomainError
+from app.core.errors import DomainError
 from app.extensions import db
 from app.i18n import _l
-from app.importing import CertificationRegistry
 
 
 class DuplicateProductRef(DomainError):

@@ -10,12 +10,12 @@ from sqlalchemy.orm import selectinload
 
 from app.auth.models import User, utcnow
 from app.auth.permissions import ensure_company_editor, ensure_organiser
+from app.catalogue.certifications import CertificationRegistry
 from app.catalogue.models import Company, Product
 from app.catalogue.services import set_export_markets
 from app.extensions import db
 from app.i18n import _
-from app.importing import (
-    CertificationRegistry,
+from app.spreadsheets.importing import (
     ImportRejected,
     ImportReport,
     check_length,
@@ -23,7 +23,7 @@ from app.importing import (
     parse_countries,
     parse_hs,
 )
-from app.tabular import Table, check_columns, read_table, write_csv, write_xlsx
+from app.spreadsheets.tabular import Table, check_columns, read_table, write_csv, write_xlsx
 
 COLUMNS = [
     "supplier_ref", "company_name_ko", "company_name_en", "region_ko", "product_ref",

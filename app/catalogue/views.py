@@ -19,10 +19,10 @@ from app.catalogue import services, transfer
 from app.catalogue.forms import CompanyForm, DirectoryForm, ProductForm, SupplierRegistrationForm
 from app.catalogue.models import Company, Product
 from app.extensions import db
-from app.forms import DeleteForm, UploadForm
 from app.i18n import _
 from app.reference.hs import chapter_codes
-from app.web import spreadsheet_download, upload_import_page
+from app.web.forms import DeleteForm, UploadForm
+from app.web.helpers import spreadsheet_download, upload_import_page
 
 bp = Blueprint("catalogue", __name__)
 PRODUCT_FIELDS = ("product_ref", "name_ko", "name_en", "description_ko", "description_en",

@@ -13,11 +13,11 @@ from app.buyers.models import Buyer
 from app.buyers.transfer import import_buyers
 from app.catalogue.models import Company
 from app.catalogue.transfer import import_catalogue
-from app.cli_reports import run_import
 from app.demo.expo import demo_request_counts, load_demo_event
 from app.demo.market import LISTINGS, load_demo_market
 from app.extensions import db
 from app.i18n import _
+from app.spreadsheets.cli import run_import
 
 DATA = Path(__file__).with_name("data")
 DEMO_PASSWORD = "expomatch-demo"

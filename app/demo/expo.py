@@ -7,7 +7,9 @@ from sqlalchemy import select
 from app.auth.models import User
 from app.buyers.models import Buyer
 from app.catalogue.models import Company
-from app.expo import participation, requests, setup
+from app.expo import events as setup
+from app.expo import meeting_requests as requests
+from app.expo import participation
 from app.expo.models import Event, MeetingRequest
 from app.extensions import db
 from app.matching.services import rank_suppliers

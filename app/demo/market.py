@@ -7,9 +7,10 @@ from sqlalchemy import select
 
 from app.auth.models import User
 from app.catalogue.models import Company, Product
-from app.commerce import live, services
-from app.commerce.live_models import LiveSession
-from app.commerce.models import MarketListing
+from app.commerce.live import services as live
+from app.commerce.live.models import LiveSession
+from app.commerce.market import services
+from app.commerce.market.models import MarketListing
 from app.expo.models import Event
 from app.extensions import db
 

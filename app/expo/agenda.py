@@ -5,8 +5,8 @@ from icalendar import Event as CalendarEvent
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from app.expo.events import as_utc
 from app.expo.models import Consultation, Event, Meeting, Registration, Slot
-from app.expo.setup import as_utc
 from app.extensions import db
 from app.i18n import _, localized
 

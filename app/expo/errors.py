@@ -1,6 +1,6 @@
 """What can go wrong at an event, said so that people know what to do."""
 
-from app.errors import DomainError
+from app.core.errors import DomainError
 from app.i18n import _l
 
 

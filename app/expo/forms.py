@@ -14,8 +14,8 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
-from app.forms import LanguageListField
 from app.i18n import _l
+from app.web.forms import LanguageListField
 
 
 class EventForm(FlaskForm):

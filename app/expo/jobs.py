@@ -3,7 +3,7 @@
 from dataclasses import asdict
 
 from app.auth.models import User
-from app.errors import DomainError, NotFound
+from app.core.errors import DomainError, NotFound
 from app.expo import scheduling
 from app.expo.models import Event
 from app.extensions import db

@@ -6,9 +6,9 @@ from datetime import datetime
 from sqlalchemy import or_, select
 
 from app.auth.models import User
+from app.core.formatting import format_datetime
 from app.expo.models import Notification
 from app.extensions import db
-from app.formatting import format_datetime
 from app.i18n import _
 
 

@@ -123,7 +123,7 @@ def first_fit(request: MeetingRequest, slot: Slot) -> Placement:
 def book(request: MeetingRequest, slot: Slot, by: User) -> Meeting:
     """Place an accepted request in a slot a participant picked; exactly one of two people
     taking the same slot at the same moment succeeds (unique constraints decide)."""
-    from app.expo.requests import side_of
+    from app.expo.meeting_requests import side_of
 
     side_of(by, request.buyer, request.company)
     if request.status != "accepted" or request.meeting is not None:

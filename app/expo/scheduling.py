@@ -12,9 +12,9 @@ from sqlalchemy.orm import selectinload
 
 from app.auth.models import User
 from app.auth.permissions import ensure_organiser
+from app.expo.events import as_utc
 from app.expo.models import Event, Meeting, MeetingRequest, Registration
 from app.expo.notifications import notify_side
-from app.expo.setup import as_utc
 from app.extensions import db
 
 
@@ -84,7 +84,9 @@ def run(event: Event, by: User, *, time_limit: float = 60,
     `progress(phase, done, total)` is told "solve" and "save" (the job queue's commits there,
     so the optimiser holds no transaction and no SQLite lock); all writes come after both.
     """
-    from app.expo import scheduler  # the optimiser (scipy/HiGHS) loads only when scheduling
+    from app.expo.scheduler import (
+        solver as scheduler,  # the optimiser (scipy/HiGHS) loads only when scheduling
+    )
 
     ensure_organiser(by)
     instance = build_instance(event)

@@ -5,7 +5,13 @@ from pathlib import Path
 
 import click
 
-from app.expo.scheduler import InstanceError, load_instance, schedule_to_dict, solve, validate
+from app.expo.scheduler.solver import (
+    InstanceError,
+    load_instance,
+    schedule_to_dict,
+    solve,
+    validate,
+)
 from app.i18n import _
 
 

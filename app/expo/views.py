@@ -8,8 +8,9 @@ from sqlalchemy.orm import selectinload
 from app.auth.permissions import organiser_required
 from app.buyers.models import Buyer
 from app.catalogue.models import Company
+from app.expo import events as event_service
 from app.expo import jobs as expo_jobs
-from app.expo import participation, placement, requests, scheduling, setup
+from app.expo import meeting_requests, participation, placement, scheduling
 from app.expo.blueprint import bp, load_event, my_registration
 from app.expo.forms import (
     AnswerForm,
@@ -25,10 +26,10 @@ from app.expo.forms import (
 )
 from app.expo.models import Event, Meeting, MeetingRequest, Slot
 from app.extensions import db
-from app.forms import ActionForm
 from app.i18n import _, ngettext
 from app.jobs import services as job_services
 from app.matching.models import MatchRun
+from app.web.forms import ActionForm
 
 EVENT_FIELDS = ("name_ko", "name_en", "venue_ko", "venue_en", "starts_on", "ends_on",
                 "booking_mode", "auto_accept", "max_requests", "request_expiry_hours")
@@ -46,7 +47,7 @@ def events():
 def new_event():
     form = EventForm()
     if form.validate_on_submit():
-        event = setup.create_event(current_user, **{f: form[f].data for f in EVENT_FIELDS})
+        event = event_service.create_event(current_user, **{f: form[f].data for f in EVENT_FIELDS})
         db.session.commit()
         flash(_("Event created. Now add sessions, tables and interpreters."), "success")
         return redirect(url_for("expo.event_setup", event_id=event.id))
@@ -75,20 +76,21 @@ def event_setup(event_id: int):
         done = _("Event saved.")
     elif forms["session"].submit.data and forms["session"].validate_on_submit():
         f = forms["session"]
-        created = setup.add_session(event, current_user, f.day.data, f.start.data, f.end.data,
-                                    slot_minutes=f.slot_minutes.data,
-                                    break_minutes=f.break_minutes.data)
+        created = event_service.add_session(event, current_user, f.day.data, f.start.data,
+                                            f.end.data, slot_minutes=f.slot_minutes.data,
+                                            break_minutes=f.break_minutes.data)
         done = ngettext("%(num)d slot added.", "%(num)d slots added.", len(created))
     elif forms["tables"].submit.data and forms["tables"].validate_on_submit():
-        setup.add_tables(event, current_user, forms["tables"].count.data,
+        event_service.add_tables(event, current_user, forms["tables"].count.data,
                          forms["tables"].zone.data or "")
         done = _("Tables added.")
     elif forms["interpreter"].submit.data and forms["interpreter"].validate_on_submit():
-        setup.add_interpreter(event, current_user, forms["interpreter"].name.data,
+        event_service.add_interpreter(event, current_user, forms["interpreter"].name.data,
                               forms["interpreter"].languages.data)
         done = _("Interpreter added.")
     elif forms["desk"].submit.data and forms["desk"].validate_on_submit():
-        setup.add_desk(event, current_user, forms["desk"].topic.data, forms["desk"].expert.data)
+        event_service.add_desk(event, current_user, forms["desk"].topic.data,
+                               forms["desk"].expert.data)
         done = _("Consultation desk added.")
     if done:
         db.session.commit()
@@ -151,10 +153,11 @@ def event_requests(event_id: int):
 def new_request(event_id: int, buyer_id: int, company_id: int):
     event = load_event(event_id)
     buyer, company = db.get_or_404(Buyer, buyer_id), db.get_or_404(Company, company_id)
-    requests.side_of(current_user, buyer, company)
+    meeting_requests.side_of(current_user, buyer, company)
     form = RequestForm()
     if form.validate_on_submit():
-        requests.request_meeting(event, buyer, company, current_user, form.message.data or "")
+        meeting_requests.request_meeting(event, buyer, company, current_user,
+                                         form.message.data or "")
         db.session.commit()
         flash(_("Meeting request sent."), "success")
         return redirect(url_for("expo.event_requests", event_id=event.id))
@@ -172,7 +175,8 @@ def answer(event_id: int, request_id: int):
     if not form.validate_on_submit():
         abort(400)
     accept = bool(form.accept.data)
-    requests.respond(meeting_request, current_user, accept=accept, reason=form.reason.data or "")
+    meeting_requests.respond(meeting_request, current_user, accept=accept,
+                             reason=form.reason.data or "")
     if accept and form.slot.data:
         placement.book(meeting_request, db.get_or_404(Slot, form.slot.data), current_user)
     db.session.commit()
@@ -186,7 +190,7 @@ def answer(event_id: int, request_id: int):
 def propose(event_id: int):
     event = load_event(event_id)
     run = db.get_or_404(MatchRun, int(request.form.get("run_id", 0)))
-    created = requests.propose_from_prematching(event, run, current_user)
+    created = meeting_requests.propose_from_prematching(event, run, current_user)
     db.session.commit()
     flash(ngettext("%(num)d proposal sent.", "%(num)d proposals sent.", created), "success")
     return redirect(url_for("expo.event_requests", event_id=event.id))

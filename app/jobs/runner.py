@@ -21,7 +21,7 @@ from sqlalchemy import update
 from sqlalchemy.exc import SQLAlchemyError
 
 from app.auth.models import User, utcnow
-from app.errors import Forbidden
+from app.core.errors import Forbidden
 from app.extensions import db
 from app.jobs.models import Job
 

@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 
 from app.auth.models import User, utcnow
 from app.auth.permissions import ensure_organiser
-from app.errors import DomainError
+from app.core.errors import DomainError
 from app.extensions import db
 from app.i18n import _l
 from app.jobs.models import ACTIVE, Job

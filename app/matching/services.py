@@ -10,7 +10,7 @@ from app.auth.permissions import ensure_buyer_editor, ensure_company_editor, ens
 from app.buyers.models import Buyer
 from app.catalogue import services as catalogue
 from app.catalogue.models import Certification, Company, Product
-from app.errors import DomainError
+from app.core.errors import DomainError
 from app.extensions import db
 from app.i18n import _l
 from app.matching.engine import engine

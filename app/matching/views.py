@@ -8,13 +8,13 @@ from app.auth.permissions import ensure_buyer_editor, ensure_company_editor, org
 from app.buyers.models import Buyer
 from app.catalogue.models import Company
 from app.extensions import db
-from app.forms import ActionForm
 from app.i18n import _
 from app.jobs import services as job_services
 from app.matching import services
 from app.matching.explain import explain_all
 from app.matching.forms import MatchFilterForm, PreferenceForm, RunForm
 from app.matching.models import MatchResult, MatchRun, Preference
+from app.web.forms import ActionForm
 
 bp = Blueprint("matching", __name__)
 

@@ -8,8 +8,8 @@ from sqlalchemy import func, select
 
 from app.buyers.models import Buyer
 from app.buyers.transfer import COLUMNS, export_buyers, import_buyers
-from app.importing import ImportRejected
-from app.tabular import read_table
+from app.spreadsheets.importing import ImportRejected
+from app.spreadsheets.tabular import read_table
 from tests.conftest import csv_bytes
 
 GOOD = [

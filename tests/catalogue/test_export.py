@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from app.catalogue.models import Company, Product
 from app.catalogue.transfer import COLUMNS, export_catalogue, import_catalogue
-from app.tabular import export_safe, read_table
+from app.spreadsheets.tabular import export_safe, read_table
 
 
 def test_formula_cells_are_neutralised():

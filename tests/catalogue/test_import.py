@@ -9,8 +9,8 @@ from sqlalchemy import func, select
 
 from app.catalogue.models import Company, ExportMarket, Product
 from app.catalogue.transfer import COLUMNS, import_catalogue
-from app.importing import ImportRejected
-from app.tabular import FileRejected, read_table
+from app.spreadsheets.importing import ImportRejected
+from app.spreadsheets.tabular import FileRejected, read_table
 from tests.conftest import csv_bytes
 
 ROW = {

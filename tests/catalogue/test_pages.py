@@ -118,7 +118,7 @@ def test_directory_search_finds_korean_inside_words(db, make_company, make_produ
 
 
 def test_certification_filter_on_pages(client, db, make_company, make_product):
-    from app.importing import CertificationRegistry
+    from app.catalogue.certifications import CertificationRegistry
 
     company = make_company(name_ko="할랄소스")
     product = make_product(company, name_ko="할랄 고추장")

@@ -8,8 +8,9 @@ import pytest
 from PIL import Image
 
 from app.auth.models import Role, utcnow
-from app.commerce import live, services
-from app.expo import setup
+from app.commerce.live import services as live
+from app.commerce.market import services
+from app.expo import events as setup
 from app.extensions import db as _db
 
 

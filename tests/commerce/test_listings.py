@@ -4,13 +4,13 @@ import io
 
 import pytest
 
-from app.commerce import services
-from app.errors import Forbidden
+from app.commerce.market import services
+from app.core.errors import Forbidden
 from tests.commerce.conftest import image_bytes
 
 
 def prepared(count=1):
-    from app.commerce import images
+    from app.commerce.market import images
 
     return [images.prepare(io.BytesIO(image_bytes()), "photo.png", 5 * 1024 * 1024)
             for _n in range(count)]

@@ -6,9 +6,9 @@ import pytest
 from sqlalchemy import func, select, update
 
 from app.auth.models import Role, utcnow
-from app.commerce import live
-from app.commerce.live_models import LiveEvent, LiveMessage
-from app.errors import Forbidden, NotFound
+from app.commerce.live import services as live
+from app.commerce.live.models import LiveEvent, LiveMessage
+from app.core.errors import Forbidden, NotFound
 
 
 @pytest.fixture
@@ -208,8 +208,8 @@ def test_rate_limit_holds_for_simultaneous_posts(separate_database):
     from app.auth.models import User
     from app.buyers.models import Buyer
     from app.catalogue.models import Company
-    from app.commerce.live_models import LiveSession
-    from app.expo import setup
+    from app.commerce.live.models import LiveSession
+    from app.expo import events as setup
     from app.extensions import db as _db
 
     app = separate_database

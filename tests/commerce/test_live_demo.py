@@ -9,13 +9,13 @@ from sqlalchemy import func, select
 from app.auth.models import Role
 from app.catalogue.models import Company
 from app.catalogue.transfer import import_catalogue
-from app.commerce.live_models import LiveEvent, LiveFeatured, LiveMessage, LiveSession
-from app.commerce.models import MarketListing
+from app.commerce.live.models import LiveEvent, LiveFeatured, LiveMessage, LiveSession
+from app.commerce.market.models import MarketListing
 from app.demo.cli import DATA
 from app.demo.market import LISTINGS, load_demo_market
-from app.expo import setup
-from app.expo.setup import as_utc
-from app.tabular import read_path
+from app.expo import events as setup
+from app.expo.events import as_utc
+from app.spreadsheets.tabular import read_path
 
 
 def counts(db) -> dict:

@@ -11,9 +11,11 @@ from sqlalchemy import select, update
 
 from app.auth.models import utcnow
 from app.buyers.models import Buyer
-from app.commerce import live, live_reports, orders
-from app.commerce.models import MarketOrder
-from app.errors import Forbidden
+from app.commerce.live import reports as live_reports
+from app.commerce.live import services as live
+from app.commerce.market import orders
+from app.commerce.market.models import MarketOrder
+from app.core.errors import Forbidden
 from app.expo.models import MeetingRequest
 from app.expo.participation import registration_of
 

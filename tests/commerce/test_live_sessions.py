@@ -7,9 +7,9 @@ import pytest
 from sqlalchemy import select
 
 from app.auth.models import Role, utcnow
-from app.commerce import live
-from app.commerce.live_models import LiveSession
-from app.errors import Forbidden
+from app.commerce.live import services as live
+from app.commerce.live.models import LiveSession
+from app.core.errors import Forbidden
 from app.expo.participation import registration_of
 from tests.test_i18n import leftovers
 

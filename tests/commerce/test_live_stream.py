@@ -11,9 +11,9 @@ import time
 
 import pytest
 
-from app.commerce import broker as brokers
-from app.commerce import live
-from app.commerce.live_stream import message_data
+from app.commerce.live import broker as brokers
+from app.commerce.live import services as live
+from app.commerce.live.stream import message_data
 
 
 def events_in(chunks: list[bytes]) -> list[dict]:
@@ -123,7 +123,7 @@ def test_the_page_tells_the_script_where_to_resume(client, chat, db):
     live.post_message(session, chat["buyer"], "Hello")
     db.session.commit()
     page = client.get(f"/live/{session.id}").text
-    from app.commerce.live_stream import last_event_id
+    from app.commerce.live.stream import last_event_id
 
     assert f'data-after="{last_event_id(session)}"' in page
     assert f'data-stream="/live/{session.id}/events"' in page

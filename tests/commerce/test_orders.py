@@ -11,10 +11,10 @@ from sqlalchemy.exc import IntegrityError
 from app.auth import services as auth_services
 from app.auth.models import Role, User
 from app.catalogue.models import Company, Product
-from app.commerce import orders, services
-from app.commerce.models import PICKUP_ALPHABET, MarketListing, MarketOrder
-from app.errors import Forbidden
-from app.expo import setup
+from app.commerce.market import orders, services
+from app.commerce.market.models import PICKUP_ALPHABET, MarketListing, MarketOrder
+from app.core.errors import Forbidden
+from app.expo import events as setup
 from app.extensions import db as _db
 
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from app.commerce import orders
+from app.commerce.market import orders
 from tests.test_i18n import leftovers
 
 

@@ -6,7 +6,7 @@ import re
 import pytest
 from PIL import Image
 
-from app.commerce import images, services
+from app.commerce.market import images, services
 from app.extensions import db
 from tests.commerce.conftest import image_bytes
 

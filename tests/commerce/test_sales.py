@@ -2,8 +2,8 @@
 
 import pytest
 
-from app.commerce import orders
-from app.errors import Forbidden
+from app.commerce.market import orders
+from app.core.errors import Forbidden
 
 
 @pytest.fixture

@@ -32,7 +32,8 @@ from app.catalogue.models import Company, Product
 from app.catalogue.transfer import COLUMNS
 from app.demo.cli import DATA, DEMO_PASSWORD
 from app.demo.expo import demo_start
-from app.expo import requests, scheduling
+from app.expo import meeting_requests as requests
+from app.expo import scheduling
 from app.expo.models import Event, Meeting, MeetingRequest
 from app.extensions import db
 

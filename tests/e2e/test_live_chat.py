@@ -14,8 +14,9 @@ from app.auth import services as auth_services
 from app.auth.models import Role, utcnow
 from app.buyers.models import Buyer
 from app.catalogue.models import Company, Product
-from app.commerce import live, services
-from app.expo import setup
+from app.commerce.live import services as live
+from app.commerce.market import services
+from app.expo import events as setup
 from app.extensions import db
 from tests.e2e.conftest import live_app, serve
 

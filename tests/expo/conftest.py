@@ -5,7 +5,8 @@ from datetime import date, time
 import pytest
 
 from app.auth.models import Role
-from app.expo import participation, setup
+from app.expo import events as setup
+from app.expo import participation
 
 
 @pytest.fixture

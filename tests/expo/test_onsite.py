@@ -9,12 +9,14 @@ from icalendar import Calendar
 from sqlalchemy import select
 
 from app.auth.models import Role, User
-from app.expo import participation, placement, requests, setup
+from app.core.formatting import format_datetime
+from app.expo import events as setup
+from app.expo import meeting_requests as requests
+from app.expo import participation, placement
 from app.expo.errors import UnknownCheckInCode
+from app.expo.events import as_utc
 from app.expo.models import Event, Meeting, MeetingRequest, Notification, Registration, Slot
-from app.expo.setup import as_utc
 from app.extensions import db as _db
-from app.formatting import format_datetime
 
 KO = {"Accept-Language": "ko-KR,ko;q=0.9"}
 EN = {"Accept-Language": "en-US"}

@@ -10,7 +10,9 @@ from app.auth import services as auth_services
 from app.auth.models import Role
 from app.buyers.models import Buyer
 from app.catalogue.models import Company
-from app.expo import participation, placement, requests, setup
+from app.expo import events as setup
+from app.expo import meeting_requests as requests
+from app.expo import participation, placement
 from app.expo.errors import InvalidPlacement, SlotTaken, SlotUnavailable
 from app.expo.models import Meeting, MeetingRequest, Slot
 from app.extensions import db as _db

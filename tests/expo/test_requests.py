@@ -6,8 +6,8 @@ import pytest
 from sqlalchemy import select
 
 from app.auth.models import utcnow
-from app.errors import Forbidden
-from app.expo import requests
+from app.core.errors import Forbidden
+from app.expo import meeting_requests as requests
 from app.expo.errors import DuplicateRequest, NotRegistered, RequestClosed, RequestLimitReached
 from app.expo.models import MeetingRequest, Notification
 

@@ -17,9 +17,11 @@ from sqlalchemy import select
 from app.auth.models import Role, User
 from app.buyers.models import Buyer
 from app.catalogue.models import Company
-from app.expo import participation, results, setup
+from app.expo import events as setup
+from app.expo import participation
 from app.expo.models import Deal, Event, Meeting, MeetingRequest, Outcome
-from app.expo.results_queries import EXPORT_COLUMNS
+from app.expo.results import services as results
+from app.expo.results.queries import EXPORT_COLUMNS
 from app.extensions import db as _db
 from app.matching.models import MatchResult, MatchRun
 

@@ -6,7 +6,7 @@ from dataclasses import replace
 import pytest
 from click.testing import CliRunner
 
-from app.expo.scheduler import (
+from app.expo.scheduler.solver import (
     InstanceError,
     Meeting,
     Schedule,
@@ -18,7 +18,7 @@ from app.expo.scheduler import (
     solve,
     validate,
 )
-from app.expo.scheduler_types import (
+from app.expo.scheduler.types import (
     LOWER_PRIORITY,
     NO_COMMON_SLOT,
     NO_INTERPRETER,

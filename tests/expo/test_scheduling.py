@@ -3,8 +3,10 @@
 import pytest
 from sqlalchemy import select
 
-from app.expo import requests, scheduler, scheduling
+from app.expo import meeting_requests as requests
+from app.expo import scheduling
 from app.expo.models import Meeting, MeetingRequest
+from app.expo.scheduler import solver as scheduler
 
 
 def accept(expo, buyer, company):

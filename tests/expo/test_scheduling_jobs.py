@@ -17,8 +17,10 @@ from app.auth import services as auth_services
 from app.auth.models import Role, utcnow
 from app.buyers.models import Buyer
 from app.catalogue.models import Company
+from app.expo import events as setup
 from app.expo import jobs as expo_jobs
-from app.expo import participation, requests, scheduling, setup
+from app.expo import meeting_requests as requests
+from app.expo import participation, scheduling
 from app.expo.models import Meeting
 from app.extensions import db as _db
 from app.jobs import services as job_services
@@ -105,7 +107,7 @@ def test_scheduling_reports_its_phases_before_writing(expo, db):
 
 
 def test_only_organisers_start_scheduling_jobs(expo, db):
-    from app.errors import Forbidden
+    from app.core.errors import Forbidden
 
     with pytest.raises(Forbidden):
         expo_jobs.start_scheduling(expo["event"], expo["users"]["kiwi"], time_limit=5)

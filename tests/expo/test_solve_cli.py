@@ -2,7 +2,7 @@
 
 import json
 
-from app.expo import scheduler
+from app.expo.scheduler import solver as scheduler
 
 
 def test_expo_solve_through_the_flask_cli(runner, tmp_path):

@@ -46,6 +46,6 @@ def test_without_pre_ping_the_first_request_after_would_fail(tmp_path):
         client = app.test_client()
         assert client.get("/healthz").status_code == 200
         assert terminate_the_apps_connections(app.config["SQLALCHEMY_DATABASE_URI"]) >= 1
-        # The lost connection is answered 503 (app/errors.py), not served a broken page.
+        # The lost connection is answered 503 (app/web/errors.py), not served a broken page.
         assert client.get("/healthz").status_code == 503
         assert client.get("/healthz").status_code == 200  # the dead pool was thrown away

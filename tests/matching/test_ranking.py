@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import func, select
 
 from app.auth.models import Role
-from app.importing import CertificationRegistry
+from app.catalogue.certifications import CertificationRegistry
 from app.matching import services
 from app.matching.models import Preference, ProductEmbedding
 

@@ -5,8 +5,8 @@ import numpy as np
 import pytest
 
 from app.buyers.models import BuyerHSCode
+from app.catalogue.certifications import CertificationRegistry
 from app.extensions import db as _db
-from app.importing import CertificationRegistry
 from app.matching.scoring import Rows, product_scores, score_matrix
 
 pytestmark = pytest.mark.model

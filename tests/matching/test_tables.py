@@ -3,7 +3,7 @@ the terms of unchanged products are reused rather than counted again."""
 
 import numpy as np
 
-from app.importing import CertificationRegistry
+from app.catalogue.certifications import CertificationRegistry
 from app.matching.tables import ProductTable
 
 

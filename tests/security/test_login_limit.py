@@ -145,7 +145,7 @@ def test_behind_a_trusted_proxy_the_client_address_counts(app, db, make_user):
 
 
 def test_a_nul_in_the_email_is_a_bad_request_not_a_server_error(client, make_user):
-    """PostgreSQL refuses NUL in a query: such a field never reaches it (app/errors.py)."""
+    """PostgreSQL refuses NUL in a query: such a field never reaches it (app/web/errors.py)."""
     user = make_user(Role.SUPPLIER)
     response = attempt(client, user.email + "\x00")
     assert response.status_code == 400

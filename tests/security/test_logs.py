@@ -116,8 +116,8 @@ def _market_with_a_listing(app) -> int:
     from app.auth import services as accounts
     from app.auth.models import Role
     from app.catalogue.models import Company
-    from app.commerce import services
-    from app.expo import setup
+    from app.commerce.market import services
+    from app.expo import events as setup
 
     with app.app_context():
         organiser = accounts.create_user("organiser@example.com", "organiser-pass", Role.ORGANISER)

@@ -15,8 +15,8 @@ from PIL import Image
 from sqlalchemy import func, select
 
 from app.auth.models import Role
-from app.commerce import images
-from app.commerce.models import MarketListing, MarketPhoto
+from app.commerce.market import images
+from app.commerce.market.models import MarketListing, MarketPhoto
 from tests.security.test_upload_fuzz import FUZZ, RUNS, garble
 
 MB = 1024 * 1024
@@ -65,7 +65,7 @@ def test_prepare_refuses_or_makes_two_jpegs(data, name):
 
 @pytest.fixture
 def market_supplier(db, make_user, make_company, tmp_path, app, monkeypatch):
-    from app.expo import setup
+    from app.expo import events as setup
 
     monkeypatch.setitem(app.config, "MARKET_UPLOAD_DIR", str(tmp_path / "uploads"))
     organiser = make_user(Role.ORGANISER)

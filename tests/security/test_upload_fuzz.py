@@ -22,8 +22,8 @@ from app.buyers import transfer as buyer_transfer
 from app.buyers.models import Buyer
 from app.catalogue import transfer as catalogue_transfer
 from app.catalogue.models import Company, Product
-from app.importing import ImportRejected
-from app.tabular import FileRejected
+from app.spreadsheets.importing import ImportRejected
+from app.spreadsheets.tabular import FileRejected
 from tests.security.helpers import database_state
 
 EXAMPLES = 60
@@ -190,7 +190,7 @@ NUL_BUYERS = ("f.csv", b"buyer_ref,company_name,country,language,interests\n"
 
 def _imported_whole_catalogue(db, data: bytes, name: str) -> None:
     """After a successful import, every row of the file is in the database as written."""
-    from app.tabular import read_table
+    from app.spreadsheets.tabular import read_table
 
     table = read_table(io.BytesIO(data), name, max_rows=10_000, max_bytes=10_000_000)
     db.session.expire_all()
@@ -203,7 +203,7 @@ def _imported_whole_catalogue(db, data: bytes, name: str) -> None:
 
 
 def _imported_whole_buyers(db, data: bytes, name: str) -> None:
-    from app.tabular import read_table
+    from app.spreadsheets.tabular import read_table
 
     table = read_table(io.BytesIO(data), name, max_rows=10_000, max_bytes=10_000_000)
     db.session.expire_all()

@@ -9,7 +9,7 @@ from openpyxl import Workbook
 
 from app.auth.models import Role
 from app.catalogue.transfer import COLUMNS
-from app.tabular import MAX_UNPACKED_BYTES, FileRejected, read_table
+from app.spreadsheets.tabular import MAX_UNPACKED_BYTES, FileRejected, read_table
 from tests.security.helpers import database_state
 
 ROW = ["FZ1", "퍼즈식품", "", "", "P1", "쌀국수", "", "설명", "", "", "", "", "", ""]

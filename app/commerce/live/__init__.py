@@ -1,0 +1,1 @@
+"""Live sessions: the stream page, chat over SSE, moderation and reports."""

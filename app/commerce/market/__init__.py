@@ -1,0 +1,1 @@
+"""The market: listings, photos, pickup orders and sales."""

@@ -1,0 +1,1 @@
+"""Consultation desks: booking an expert's slot."""

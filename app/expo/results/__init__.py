@@ -1,0 +1,1 @@
+"""Expo results: meeting outcomes, deals and the organiser's report."""

@@ -1,0 +1,1 @@
+"""Spreadsheet import and export: reading/writing CSV and XLSX safely, shared row checks."""

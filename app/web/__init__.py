@@ -1,0 +1,1 @@
+"""The Flask layer the views share: error handlers, redirects, downloads, shared forms."""
