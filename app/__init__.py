@@ -34,6 +34,7 @@ def create_app(config: type[Config] | None = None, **overrides: Any) -> Flask:
     from app.demo import cli as demo_cli
     from app.expo import cli as expo_cli
     from app.expo import jobs as expo_jobs
+    from app.expo import meeting_requests
     from app.expo import views as expo_views
     from app.expo.consultations import views as consultation_views  # noqa: F401  (on expo.bp)
     from app.expo.onsite import views as onsite_views  # noqa: F401  (routes on expo.bp)
@@ -66,6 +67,8 @@ def create_app(config: type[Config] | None = None, **overrides: Any) -> Flask:
     register_error_handlers(app)
 
     matching_engine.init_app(app)
+    # The matching pages show the meeting requests of the pairs at the latest event.
+    app.extensions["matching.event_context"] = meeting_requests.event_context
     job_runner.register("reindex", matching_jobs.reindex)
     job_runner.register("prematch", matching_jobs.prematch)
     job_runner.register("schedule", expo_jobs.schedule)

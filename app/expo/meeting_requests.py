@@ -11,12 +11,12 @@ from app.catalogue.models import Company
 from app.core.errors import Forbidden
 from app.expo.errors import DuplicateRequest, NotRegistered, RequestClosed, RequestLimitReached
 from app.expo.events import as_utc
-from app.expo.models import Event, MeetingRequest
+from app.expo.models import Event, MeetingRequest, Registration
 from app.expo.notifications import notify_side
 from app.expo.participation import registration_of
 from app.extensions import db
 from app.matching import services as matching
-from app.matching.models import MatchPreference, MatchResult, MatchRun, Preference
+from app.matching.models import MatchRun, Preference
 
 # Request weights for the scheduler: what the two sides said of the pair.
 PREFERENCE_WEIGHT = {Preference.MUST_MEET: 3.0, Preference.MEET: 2.0}
@@ -37,13 +37,10 @@ def side_of(user: User, buyer: Buyer, company: Company) -> str:
 def pair_weight(event: Event, buyer_id: int, company_id: int) -> float:
     """1 for a plain request, more where either side said Meet / Must meet or the organisers'
     published pre-matching picked the pair."""
-    choices = db.session.scalars(select(MatchPreference.choice).where(
-        MatchPreference.buyer_id == buyer_id, MatchPreference.company_id == company_id)).all()
+    choices = matching.pair_choices(buyer_id, company_id)
     weight = max([1.0, *(PREFERENCE_WEIGHT.get(Preference(c), 1.0) for c in choices
                          if c in PREFERENCE_WEIGHT)])
-    picked = db.session.scalar(select(MatchResult.id).join(MatchRun).where(
-        MatchRun.status == "published", MatchResult.buyer_id == buyer_id,
-        MatchResult.company_id == company_id))
+    picked = company_id in matching.published_picks(buyer_id=buyer_id)
     return weight + (ORGANISER_PICK_WEIGHT if picked else 0.0)
 
 
@@ -159,3 +156,21 @@ def propose_from_prematching(event: Event, run: MatchRun, by: User) -> int:
             request_meeting(event, buyer, company, by)
             created += 1
     return created
+
+
+def event_context(**side) -> tuple[Event | None, set[int], dict[int, str]]:
+    """The latest event this buyer or company (`buyer_id=` or `company_id=`) is registered
+    for, who else is there, and the status of the meeting requests already made with them (one
+    per pair and event): for the matching pages, which read no expo table."""
+    (key, value), = side.items()
+    event = db.session.scalar(select(Event).join(Registration).where(
+        getattr(Registration, key) == value).order_by(Event.starts_on.desc()).limit(1))
+    if event is None:
+        return None, set(), {}
+    counterpart = "company_id" if key == "buyer_id" else "buyer_id"
+    at_event = set(db.session.scalars(select(getattr(Registration, counterpart)).where(
+        Registration.event_id == event.id, getattr(Registration, counterpart).is_not(None))))
+    requested = dict(db.session.execute(select(
+        getattr(MeetingRequest, counterpart), MeetingRequest.status).where(
+        MeetingRequest.event_id == event.id, getattr(MeetingRequest, key) == value)).all())
+    return event, at_event, requested

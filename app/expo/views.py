@@ -28,6 +28,7 @@ from app.expo.models import Event, Meeting, MeetingRequest, Slot
 from app.extensions import db
 from app.i18n import _, ngettext
 from app.jobs import services as job_services
+from app.matching import services as matching
 from app.matching.models import MatchRun
 from app.web.forms import ActionForm
 
@@ -139,8 +140,7 @@ def event_requests(event_id: int):
             return redirect(url_for("expo.register", event_id=event.id))
         stmt = stmt.where(or_(MeetingRequest.buyer_id == registration.buyer_id,
                               MeetingRequest.company_id == registration.company_id))
-    runs = db.session.scalars(select(MatchRun).where(MatchRun.status == "published")).all() \
-        if current_user.is_organiser else []
+    runs = matching.published_runs() if current_user.is_organiser else []
     free_slots = [s for s in event.slots] if event.booking_mode == "participants" else []
     return render_template("expo/requests.html", event=event, requests=db.session.scalars(stmt)
                            .all(), answer_form=AnswerForm(), action_form=ActionForm(),

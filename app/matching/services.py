@@ -304,6 +304,16 @@ def published_picks(buyer_id: int | None = None, company_id: int | None = None) 
                                   .with_only_columns(MatchResult.buyer_id)))
 
 
+def pair_choices(buyer_id: int, company_id: int) -> list[str]:
+    """What either side said of the pair (Must meet, Meet, No thanks)."""
+    return list(db.session.scalars(select(MatchPreference.choice).where(
+        MatchPreference.buyer_id == buyer_id, MatchPreference.company_id == company_id)))
+
+
+def published_runs() -> list[MatchRun]:
+    return list(db.session.scalars(select(MatchRun).where(MatchRun.status == "published")))
+
+
 def export_rankings(top: int) -> dict[str, list[str]]:
     """{buyer_ref: [supplier_ref, ...]} as FORMATS.md's match export."""
     refs = dict(db.session.execute(select(Company.id, Company.supplier_ref)).all())

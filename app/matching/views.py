@@ -1,6 +1,15 @@
 """Suppliers for a buyer, buyers for a supplier, and the organisers' pre-matching runs."""
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
@@ -77,23 +86,15 @@ def preference_labels() -> dict:
                         ("no_thanks", _("No thanks")))}
 
 
+def _no_event(**side) -> tuple[None, set[int], dict[int, str]]:
+    return None, set(), {}
+
+
 def _current_event(**side):
     """The latest event this buyer or company is registered for, who else is there, and the
-    status of the meeting requests already made with them (one per pair and event)."""
-    from app.expo.models import Event, MeetingRequest, Registration
-
-    (key, value), = side.items()
-    event = db.session.scalar(select(Event).join(Registration).where(
-        getattr(Registration, key) == value).order_by(Event.starts_on.desc()).limit(1))
-    if event is None:
-        return None, set(), {}
-    counterpart = "company_id" if key == "buyer_id" else "buyer_id"
-    at_event = set(db.session.scalars(select(getattr(Registration, counterpart)).where(
-        Registration.event_id == event.id, getattr(Registration, counterpart).is_not(None))))
-    requested = dict(db.session.execute(select(
-        getattr(MeetingRequest, counterpart), MeetingRequest.status).where(
-        MeetingRequest.event_id == event.id, getattr(MeetingRequest, key) == value)).all())
-    return event, at_event, requested
+    status of the meeting requests already made with them: the expo part answers (create_app
+    sets `matching.event_context`), so that matching reads no expo table."""
+    return current_app.extensions.get("matching.event_context", _no_event)(**side)
 
 
 def _choice(form: PreferenceForm) -> Preference | None:

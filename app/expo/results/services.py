@@ -17,7 +17,7 @@ from app.expo.events import as_utc
 from app.expo.models import Deal, Event, Meeting, MeetingRequest, Outcome, Registration
 from app.extensions import db
 from app.i18n import _l
-from app.matching.models import MatchResult, MatchRun
+from app.matching import services as matching
 
 REMINDER_MONTHS = (3, 6)
 
@@ -65,9 +65,7 @@ def save_deal(event: Event, by: User, *, buyer_id: int, company_id: int, stage: 
                     next_reminder_on=add_months(event.ends_on, REMINDER_MONTHS[0]))
         db.session.add(deal)
     deal.stage, deal.value, deal.currency = stage, value, currency
-    deal.via_prematching = db.session.scalar(select(MatchResult.id).join(MatchRun).where(
-        MatchRun.status == "published", MatchResult.buyer_id == buyer_id,
-        MatchResult.company_id == company_id)) is not None
+    deal.via_prematching = company_id in matching.published_picks(buyer_id=buyer_id)
     db.session.flush()
     return deal
 
