@@ -285,9 +285,9 @@ def _live_world(db, listing_id, users) -> dict:
     the own buyer."""
     from datetime import timedelta
 
-    from app.auth.models import utcnow
     from app.commerce.live import services as live
     from app.commerce.market.models import MarketListing
+    from app.core.db import utcnow
 
     listing = db.session.get(MarketListing, listing_id)
     session = live.create_session(

@@ -1,20 +1,17 @@
 """Users and their roles."""
 
-from datetime import UTC, datetime
+from datetime import datetime
 from enum import StrEnum
 
 from flask import current_app
 from flask_login import UserMixin
-from sqlalchemy import CheckConstraint, DateTime, ForeignKey, String
+from sqlalchemy import CheckConstraint, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from app.core.db import UTCDateTime, utcnow
 from app.extensions import db
 from app.i18n import _l
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 class Role(StrEnum):
@@ -47,7 +44,7 @@ class User(UserMixin, db.Model):
     buyer_id: Mapped[int | None] = mapped_column(
         ForeignKey("buyer.id", ondelete="SET NULL"), unique=True
     )
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     def set_password(self, password: str) -> None:
         method = current_app.config.get("PASSWORD_HASH_METHOD", "scrypt")

@@ -5,10 +5,11 @@ import secrets
 from sqlalchemy import Select, select
 from sqlalchemy.orm import selectinload
 
-from app.auth.models import User, utcnow
+from app.auth.models import User
 from app.auth.permissions import ensure_buyer_editor, ensure_organiser
 from app.buyers.models import Buyer, BuyerHSCode
 from app.catalogue.certifications import CertificationRegistry
+from app.core.db import utcnow
 from app.extensions import db
 
 

@@ -7,11 +7,12 @@ from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from app.auth.models import User, utcnow
+from app.auth.models import User
 from app.auth.permissions import ensure_organiser
 from app.buyers.models import Buyer
 from app.buyers.services import set_hs_codes
 from app.catalogue.certifications import CertificationRegistry
+from app.core.db import utcnow
 from app.extensions import db
 from app.i18n import _
 from app.reference.countries import normalize_country

@@ -6,7 +6,6 @@ from decimal import Decimal
 from sqlalchemy import (
     CheckConstraint,
     Column,
-    DateTime,
     ForeignKey,
     Numeric,
     String,
@@ -17,7 +16,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.auth.models import utcnow
+from app.core.db import UTCDateTime, utcnow
 from app.extensions import db
 
 product_certification = Table(
@@ -50,8 +49,8 @@ class Company(db.Model):
     contact_phone: Mapped[str | None] = mapped_column(String(40))
     # Languages the company's people speak in meetings (ISO 639-1, ";"-separated).
     languages: Mapped[str] = mapped_column(String(40), default="ko", server_default="ko")
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow,
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow,
                                                  onupdate=utcnow, server_default=func.now())
 
     products: Mapped[list["Product"]] = relationship(
@@ -103,8 +102,8 @@ class Product(db.Model):
     hs_code: Mapped[str | None] = mapped_column(String(6), index=True)
     moq: Mapped[str | None] = mapped_column(String(100))
     unit_price_usd: Mapped[Decimal | None] = mapped_column(Numeric(12, 2))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow,
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow,
                                                  onupdate=utcnow)
 
     company: Mapped[Company] = relationship(back_populates="products")

@@ -7,10 +7,11 @@ from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
-from app.auth.models import User, utcnow
+from app.auth.models import User
 from app.auth.permissions import ensure_company_editor
 from app.catalogue.certifications import CertificationRegistry
 from app.catalogue.models import Certification, Company, ExportMarket, Product
+from app.core.db import utcnow
 from app.core.errors import DomainError
 from app.extensions import db
 from app.i18n import _l

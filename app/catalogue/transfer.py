@@ -8,11 +8,12 @@ from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from app.auth.models import User, utcnow
+from app.auth.models import User
 from app.auth.permissions import ensure_company_editor, ensure_organiser
 from app.catalogue.certifications import CertificationRegistry
 from app.catalogue.models import Company, Product
 from app.catalogue.services import set_export_markets
+from app.core.db import utcnow
 from app.extensions import db
 from app.i18n import _
 from app.spreadsheets.importing import (

@@ -5,7 +5,6 @@ from icalendar import Event as CalendarEvent
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from app.expo.events import as_utc
 from app.expo.models import Consultation, Event, Meeting, Registration, Slot
 from app.extensions import db
 from app.i18n import _, localized
@@ -55,9 +54,9 @@ def calendar(registration: Registration, event: Event) -> bytes:
         entry = CalendarEvent()
         entry.add("uid", meeting.uid)
         entry.add("sequence", meeting.sequence)
-        entry.add("dtstamp", as_utc(meeting.updated_at))
-        entry.add("dtstart", as_utc(meeting.slot.starts_at))
-        entry.add("dtend", as_utc(meeting.slot.ends_at))
+        entry.add("dtstamp", meeting.updated_at)
+        entry.add("dtstart", meeting.slot.starts_at)
+        entry.add("dtend", meeting.slot.ends_at)
         entry.add("summary", _("Meeting with %(name)s", name=counterpart(meeting, registration)))
         entry.add("location", ", ".join(filter(None, [localized(event, "venue"),
                                                       place(meeting)])))

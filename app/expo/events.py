@@ -9,11 +9,6 @@ from app.expo.models import ConsultationDesk, Event, Interpreter, MeetingTable, 
 from app.extensions import db
 
 
-def as_utc(moment: datetime) -> datetime:
-    """Stored times are UTC; SQLite hands them back without their zone."""
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
-
-
 def create_event(by: User, **fields) -> Event:
     ensure_organiser(by)
     event = Event(**fields)
@@ -29,7 +24,7 @@ def add_session(event: Event, by: User, day: date, start: time, end: time, *,
     zone = ZoneInfo(event.timezone)
     current = datetime.combine(day, start, tzinfo=zone).astimezone(UTC)
     finish = datetime.combine(day, end, tzinfo=zone).astimezone(UTC)
-    existing = {as_utc(slot.starts_at) for slot in event.slots}
+    existing = {slot.starts_at for slot in event.slots}
     created = []
     while current + timedelta(minutes=slot_minutes) <= finish:
         if current not in existing:

@@ -4,13 +4,13 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
 
-from app.auth.models import User, utcnow
+from app.auth.models import User
 from app.auth.permissions import can_edit_buyer, can_edit_company, ensure_organiser
 from app.buyers.models import Buyer
 from app.catalogue.models import Company
+from app.core.db import utcnow
 from app.core.errors import Forbidden
 from app.expo.errors import DuplicateRequest, NotRegistered, RequestClosed, RequestLimitReached
-from app.expo.events import as_utc
 from app.expo.models import Event, MeetingRequest, Registration
 from app.expo.notifications import notify_side
 from app.expo.participation import registration_of
@@ -95,7 +95,7 @@ def respond(request: MeetingRequest, by: User, *, accept: bool, reason: str = ""
         raise Forbidden()
     if request.status != "pending":
         raise RequestClosed()
-    if request.expires_at is not None and as_utc(request.expires_at) <= utcnow():
+    if request.expires_at is not None and request.expires_at <= utcnow():
         request.status = "expired"
         db.session.flush()
         raise RequestClosed()
@@ -122,7 +122,7 @@ def expire_and_remind(now: datetime | None = None) -> tuple[int, int]:
     expired = reminded = 0
     for request in db.session.scalars(select(MeetingRequest).where(
             MeetingRequest.status == "pending", MeetingRequest.expires_at.is_not(None))):
-        due = as_utc(request.expires_at)
+        due = request.expires_at
         if due <= now:
             request.status = "expired"
             expired += 1

@@ -9,7 +9,6 @@ from sqlalchemy import (
     Boolean,
     CheckConstraint,
     Date,
-    DateTime,
     ForeignKey,
     Index,
     Integer,
@@ -21,9 +20,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.auth.models import utcnow
 from app.buyers.models import Buyer
 from app.catalogue.models import Company
+from app.core.db import UTCDateTime, utcnow
 from app.extensions import db
 
 
@@ -51,7 +50,7 @@ class Event(db.Model):
     max_requests: Mapped[int] = mapped_column(Integer, default=20)
     request_expiry_hours: Mapped[int] = mapped_column(Integer, default=72)
     schedule_published: Mapped[bool] = mapped_column(Boolean, default=False)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     slots: Mapped[list["Slot"]] = relationship(back_populates="event", order_by="Slot.starts_at",
                                                cascade="all, delete-orphan")
@@ -71,8 +70,8 @@ class Slot(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     event_id: Mapped[int] = mapped_column(ForeignKey("event.id", ondelete="CASCADE"), index=True)
-    starts_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    ends_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
     event: Mapped[Event] = relationship(back_populates="slots")
 
@@ -129,8 +128,8 @@ class Registration(db.Model):
     check_in_code: Mapped[str] = mapped_column(String(12), unique=True,
                                                default=lambda: secrets.token_hex(4).upper())
     calendar_token: Mapped[str] = mapped_column(String(40), unique=True, default=new_token)
-    checked_in_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    checked_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     event: Mapped[Event] = relationship()
     company: Mapped[Company | None] = relationship()
@@ -176,10 +175,10 @@ class MeetingRequest(db.Model):
     decline_reason: Mapped[str | None] = mapped_column(Text)
     priority: Mapped[float] = mapped_column(default=1.0)
     unscheduled_reason: Mapped[str | None] = mapped_column(String(200))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    reminded_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    responded_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    responded_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     event: Mapped[Event] = relationship()
     buyer: Mapped[Buyer] = relationship()
@@ -218,7 +217,7 @@ class Meeting(db.Model):
     uid: Mapped[str] = mapped_column(String(64), unique=True,
                                      default=lambda: f"{uuid.uuid4()}@expomatch")
     sequence: Mapped[int] = mapped_column(Integer, default=0)
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow,
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow,
                                                  onupdate=utcnow)
 
     request: Mapped[MeetingRequest] = relationship(back_populates="meeting")
@@ -243,7 +242,7 @@ class Outcome(db.Model):
     held: Mapped[bool] = mapped_column(Boolean)
     satisfaction: Mapped[int | None] = mapped_column(Integer)
     notes: Mapped[str] = mapped_column(Text, default="")
-    recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     meeting: Mapped[Meeting] = relationship(back_populates="outcome")
 
@@ -268,7 +267,7 @@ class Deal(db.Model):
     value: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))
     currency: Mapped[str] = mapped_column(String(3), default="USD")
     via_prematching: Mapped[bool] = mapped_column(Boolean, default=False)
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow,
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow,
                                                  onupdate=utcnow)
     next_reminder_on: Mapped[date | None] = mapped_column(Date)
 
@@ -308,5 +307,5 @@ class Notification(db.Model):
     kind: Mapped[str] = mapped_column(String(30))
     params: Mapped[str] = mapped_column(Text, default="{}")  # JSON
     link: Mapped[str] = mapped_column(String(300), default="")
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    read_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    read_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -2,10 +2,11 @@
 
 from sqlalchemy import select
 
-from app.auth.models import User, utcnow
+from app.auth.models import User
 from app.auth.permissions import ensure_buyer_editor, ensure_company_editor, ensure_organiser
 from app.buyers.models import Buyer
 from app.catalogue.models import Company
+from app.core.db import utcnow
 from app.expo.errors import UnknownCheckInCode
 from app.expo.models import Event, Meeting, Registration, Unavailability
 from app.extensions import db

@@ -12,7 +12,6 @@ from sqlalchemy.orm import selectinload
 
 from app.auth.models import User
 from app.auth.permissions import ensure_organiser
-from app.expo.events import as_utc
 from app.expo.models import Event, Meeting, MeetingRequest, Registration
 from app.expo.notifications import notify_side
 from app.extensions import db
@@ -62,8 +61,8 @@ def build_instance(event: Event) -> dict:
                               if meeting.interpreter_id else None}
         requests.append(entry)
     return {
-        "slots": [{"id": f"s{slot.id}", "start": as_utc(slot.starts_at).isoformat(),
-                   "end": as_utc(slot.ends_at).isoformat()} for slot in event.slots],
+        "slots": [{"id": f"s{slot.id}", "start": slot.starts_at.isoformat(),
+                   "end": slot.ends_at.isoformat()} for slot in event.slots],
         "tables": [{"id": f"t{table.id}"} for table in event.tables],
         "interpreters": [{"id": f"i{i.id}", "languages": i.language_codes,
                           "unavailable": [f"s{a.slot_id}" for a in i.unavailable]}
@@ -148,7 +147,7 @@ def publish(event: Event, by: User) -> int:
     for meeting in meetings:
         if not meeting.confirmed:
             meeting.confirmed = True
-            when = as_utc(meeting.slot.starts_at).isoformat()
+            when = meeting.slot.starts_at.isoformat()
             notify_side("meeting_scheduled", buyer_id=meeting.buyer_id, when=when,
                         name=meeting.company.name_en or meeting.company.name_ko,
                         link=f"/events/{event.id}/agenda")

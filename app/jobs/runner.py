@@ -20,7 +20,8 @@ from flask import Flask, current_app, has_app_context
 from sqlalchemy import update
 from sqlalchemy.exc import SQLAlchemyError
 
-from app.auth.models import User, utcnow
+from app.auth.models import User
+from app.core.db import utcnow
 from app.core.errors import Forbidden
 from app.extensions import db
 from app.jobs.models import Job

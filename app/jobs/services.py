@@ -3,14 +3,15 @@
 import json
 import os
 import socket
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 from flask import current_app
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
-from app.auth.models import User, utcnow
+from app.auth.models import User
 from app.auth.permissions import ensure_organiser
+from app.core.db import utcnow
 from app.core.errors import DomainError
 from app.extensions import db
 from app.i18n import _l
@@ -69,9 +70,6 @@ def enqueue(job_id: int) -> None:
         db.session.commit()
 
 
-def _aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)  # SQLite drops the zone
-
 
 def _process_gone(worker: str | None) -> bool:
     """True when `worker` ("host:pid") was a process of this machine that no longer exists."""
@@ -94,7 +92,7 @@ def interrupt_stale() -> int:
     running = db.session.execute(select(Job.id, Job.worker, Job.heartbeat_at)
                                  .where(Job.status == "running")).all()
     stale = [job_id for job_id, worker, beat in running
-             if beat is None or _aware(beat) < cutoff or _process_gone(worker)]
+             if beat is None or beat < cutoff or _process_gone(worker)]
     if not stale:
         return 0
     return db.session.execute(update(Job).where(Job.id.in_(stale), Job.status == "running")

@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 from flask import Flask, current_app
 
-from app.auth.models import utcnow
+from app.core.db import utcnow
 from app.extensions import db
 from app.matching.embedders import Embedder, load_embedder
 from app.matching.index import IndexMeta, VectorIndex

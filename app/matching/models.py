@@ -5,7 +5,6 @@ from enum import StrEnum
 
 from sqlalchemy import (
     CheckConstraint,
-    DateTime,
     Float,
     ForeignKey,
     Integer,
@@ -15,9 +14,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.auth.models import utcnow
 from app.buyers.models import Buyer
 from app.catalogue.models import Company
+from app.core.db import UTCDateTime, utcnow
 from app.extensions import db
 
 
@@ -31,7 +30,7 @@ class ProductEmbedding(db.Model):
     model: Mapped[str] = mapped_column(String(120))
     text_hash: Mapped[str] = mapped_column(String(64))
     vector: Mapped[bytes] = mapped_column(LargeBinary)
-    embedded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    embedded_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
 class BuyerEmbedding(db.Model):
@@ -42,7 +41,7 @@ class BuyerEmbedding(db.Model):
     model: Mapped[str] = mapped_column(String(120))
     text_hash: Mapped[str] = mapped_column(String(64))
     vector: Mapped[bytes] = mapped_column(LargeBinary)
-    embedded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    embedded_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
 class Preference(StrEnum):
@@ -66,7 +65,7 @@ class MatchPreference(db.Model):
                                             index=True)
     side: Mapped[str] = mapped_column(String(10))
     choice: Mapped[str] = mapped_column(String(12))
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow,
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow,
                                                  onupdate=utcnow)
 
 
@@ -81,8 +80,8 @@ class MatchRun(db.Model):
     top_n: Mapped[int] = mapped_column(Integer)
     status: Mapped[str] = mapped_column(String(10), default="draft")
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    published_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     results: Mapped[list["MatchResult"]] = relationship(
         back_populates="run", cascade="all, delete-orphan",
@@ -113,7 +112,7 @@ class DeclinedPair(db.Model):
     company_id: Mapped[int] = mapped_column(ForeignKey("company.id", ondelete="CASCADE"),
                                             primary_key=True)
     declined_by: Mapped[str] = mapped_column(String(10))
-    declined_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    declined_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
 class DataVersion(db.Model):

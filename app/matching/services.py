@@ -5,11 +5,12 @@ from dataclasses import dataclass
 import numpy as np
 from sqlalchemy import delete, select
 
-from app.auth.models import User, utcnow
+from app.auth.models import User
 from app.auth.permissions import ensure_buyer_editor, ensure_company_editor, ensure_organiser
 from app.buyers.models import Buyer
 from app.catalogue import services as catalogue
 from app.catalogue.models import Certification, Company, Product
+from app.core.db import utcnow
 from app.core.errors import DomainError
 from app.extensions import db
 from app.i18n import _l

@@ -7,9 +7,9 @@ import numpy as np
 from flask import g, has_request_context
 from sqlalchemy import and_, or_, select
 
-from app.auth.models import utcnow
 from app.buyers.models import Buyer
 from app.catalogue.models import Product
+from app.core.db import utcnow
 from app.extensions import db
 from app.matching.embedders import Embedder
 from app.matching.models import BuyerEmbedding, DataVersion, ProductEmbedding

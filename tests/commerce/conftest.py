@@ -7,9 +7,10 @@ from datetime import date, timedelta
 import pytest
 from PIL import Image
 
-from app.auth.models import Role, utcnow
+from app.auth.models import Role
 from app.commerce.live import services as live
 from app.commerce.market import services
+from app.core.db import utcnow
 from app.expo import events as setup
 from app.extensions import db as _db
 

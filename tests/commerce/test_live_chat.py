@@ -5,9 +5,10 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select, update
 
-from app.auth.models import Role, utcnow
+from app.auth.models import Role
 from app.commerce.live import services as live
 from app.commerce.live.models import LiveEvent, LiveMessage
+from app.core.db import utcnow
 from app.core.errors import Forbidden, NotFound
 
 

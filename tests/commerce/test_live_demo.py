@@ -14,7 +14,6 @@ from app.commerce.market.models import MarketListing
 from app.demo.cli import DATA
 from app.demo.market import LISTINGS, load_demo_market
 from app.expo import events as setup
-from app.expo.events import as_utc
 from app.spreadsheets.tabular import read_path
 
 
@@ -39,7 +38,7 @@ def test_demo_market_and_live_session(db, make_user, client):
                      "LiveMessage": 2, "LiveEvent": 3}
     assert all(listing.is_approved for listing in db.session.scalars(select(MarketListing)))
     assert session.company_id == sme001.id
-    assert as_utc(session.starts_at).astimezone(ZoneInfo(event.timezone)) == datetime(
+    assert session.starts_at.astimezone(ZoneInfo(event.timezone)) == datetime(
         2025, 10, 21, 15, tzinfo=ZoneInfo(event.timezone))  # the event's first day, 15:00
     assert session.host_user_id == host.id
     assert load_demo_market(event, organiser, host, buyer).id == session.id

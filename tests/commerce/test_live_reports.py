@@ -9,12 +9,12 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import select, update
 
-from app.auth.models import utcnow
 from app.buyers.models import Buyer
 from app.commerce.live import reports as live_reports
 from app.commerce.live import services as live
 from app.commerce.market import orders
 from app.commerce.market.models import MarketOrder
+from app.core.db import utcnow
 from app.core.errors import Forbidden
 from app.expo.models import MeetingRequest
 from app.expo.participation import registration_of

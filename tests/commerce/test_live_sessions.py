@@ -6,9 +6,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from app.auth.models import Role, utcnow
+from app.auth.models import Role
 from app.commerce.live import services as live
 from app.commerce.live.models import LiveSession
+from app.core.db import utcnow
 from app.core.errors import Forbidden
 from app.expo.participation import registration_of
 from tests.test_i18n import leftovers

@@ -11,11 +11,12 @@ from datetime import date, timedelta
 import pytest
 
 from app.auth import services as auth_services
-from app.auth.models import Role, utcnow
+from app.auth.models import Role
 from app.buyers.models import Buyer
 from app.catalogue.models import Company, Product
 from app.commerce.live import services as live
 from app.commerce.market import services
+from app.core.db import utcnow
 from app.expo import events as setup
 from app.extensions import db
 from tests.e2e.conftest import live_app, serve

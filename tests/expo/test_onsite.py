@@ -14,7 +14,6 @@ from app.expo import events as setup
 from app.expo import meeting_requests as requests
 from app.expo import participation, placement
 from app.expo.errors import UnknownCheckInCode
-from app.expo.events import as_utc
 from app.expo.models import Event, Meeting, MeetingRequest, Notification, Registration, Slot
 from app.extensions import db as _db
 
@@ -148,7 +147,7 @@ def test_ics_download_and_feed_follow_a_moved_meeting(client, login, db, fair):
     assert response.headers["Content-Disposition"].startswith("attachment;")
     entry = parse_events(response.data)[meeting.uid]
     assert int(entry["SEQUENCE"]) == meeting.sequence == 0
-    assert entry.decoded("DTSTART") == as_utc(fair.slots[0].starts_at)
+    assert entry.decoded("DTSTART") == fair.slots[0].starts_at
     assert "T01" in str(entry["LOCATION"])
 
     tables = fair.event.tables
@@ -164,7 +163,7 @@ def test_ics_download_and_feed_follow_a_moved_meeting(client, login, db, fair):
     assert list(events) == [meeting.uid]  # the same event, updated: no duplicate
     moved = events[meeting.uid]
     assert int(moved["SEQUENCE"]) == 1
-    assert moved.decoded("DTSTART") == as_utc(fair.slots[2].starts_at)
+    assert moved.decoded("DTSTART") == fair.slots[2].starts_at
     assert "T02" in str(moved["LOCATION"])
 
 

@@ -5,7 +5,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from app.auth.models import utcnow
+from app.core.db import utcnow
 from app.core.errors import Forbidden
 from app.expo import meeting_requests as requests
 from app.expo.errors import DuplicateRequest, NotRegistered, RequestClosed, RequestLimitReached

@@ -14,9 +14,10 @@ import pytest
 from sqlalchemy import func, select
 
 from app.auth import services as auth_services
-from app.auth.models import Role, utcnow
+from app.auth.models import Role
 from app.buyers.models import Buyer
 from app.catalogue.models import Company
+from app.core.db import utcnow
 from app.expo import events as setup
 from app.expo import jobs as expo_jobs
 from app.expo import meeting_requests as requests

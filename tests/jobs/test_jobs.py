@@ -15,9 +15,10 @@ from sqlalchemy import select
 
 from app import create_app
 from app.auth import services as auth_services
-from app.auth.models import Role, utcnow
+from app.auth.models import Role
 from app.catalogue.models import Company, Product
 from app.config import Config, TestConfig
+from app.core.db import utcnow
 from app.extensions import db as _db
 from app.jobs import runner
 from app.jobs import services as job_services

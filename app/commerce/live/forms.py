@@ -76,9 +76,7 @@ class LiveSessionForm(FlaskForm):
 
     @staticmethod
     def to_local(moment: datetime, timezone: str) -> datetime:
-        from app.expo.events import as_utc
-
-        return as_utc(moment).astimezone(ZoneInfo(timezone)).replace(tzinfo=None)
+        return moment.astimezone(ZoneInfo(timezone)).replace(tzinfo=None)
 
 
 class EditLiveSessionForm(LiveSessionForm):

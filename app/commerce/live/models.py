@@ -11,7 +11,6 @@ from datetime import datetime
 from sqlalchemy import (
     Boolean,
     CheckConstraint,
-    DateTime,
     ForeignKey,
     Index,
     Integer,
@@ -20,10 +19,10 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.auth.models import User, utcnow
+from app.auth.models import User
 from app.catalogue.models import Company
 from app.commerce.market.models import MarketListing, _in
-from app.expo.events import as_utc
+from app.core.db import UTCDateTime, utcnow
 from app.expo.models import Event
 from app.extensions import db
 from app.i18n import _l, _lp
@@ -56,8 +55,8 @@ class LiveSession(db.Model):
     title_en: Mapped[str] = mapped_column(String(200), default="")
     description_ko: Mapped[str] = mapped_column(Text, default="")
     description_en: Mapped[str] = mapped_column(Text, default="")
-    starts_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
-    ends_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime())
     # The host is an account (who may then answer and moderate) or just a name on the page.
     host_user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"),
                                                      index=True)
@@ -65,8 +64,8 @@ class LiveSession(db.Model):
     stream_url: Mapped[str] = mapped_column(String(500), default="")
     pinned_listing_id: Mapped[int | None] = mapped_column(
         ForeignKey("market_listing.id", ondelete="SET NULL"))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow,
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow,
                                                  onupdate=utcnow)
 
     event: Mapped[Event] = relationship()
@@ -81,9 +80,9 @@ class LiveSession(db.Model):
         return [item.listing for item in self.featured]
 
     def status_at(self, now: datetime) -> str:
-        if now < as_utc(self.starts_at):
+        if now < self.starts_at:
             return "upcoming"
-        return "live" if now < as_utc(self.ends_at) else "ended"
+        return "live" if now < self.ends_at else "ended"
 
     @property
     def status(self) -> str:
@@ -133,7 +132,7 @@ class LiveMessage(db.Model):
     body: Mapped[str] = mapped_column(Text)
     hidden: Mapped[bool] = mapped_column(Boolean, default=False)
     pinned: Mapped[bool] = mapped_column(Boolean, default=False)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     session: Mapped[LiveSession] = relationship()
     user: Mapped[User | None] = relationship()
@@ -159,7 +158,7 @@ class LiveEvent(db.Model):
     listing_id: Mapped[int | None] = mapped_column(
         ForeignKey("market_listing.id", ondelete="CASCADE"))
     user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     message: Mapped[LiveMessage | None] = relationship()
 
@@ -174,7 +173,7 @@ class LiveMute(db.Model):
     user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"),
                                          primary_key=True)
     muted_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
 class LiveViewer(db.Model):
@@ -187,4 +186,4 @@ class LiveViewer(db.Model):
         ForeignKey("live_session.id", ondelete="CASCADE"), primary_key=True)
     viewer_key: Mapped[str] = mapped_column(String(40), primary_key=True)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
-    first_seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    first_seen_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -16,7 +16,6 @@ from app.commerce.market.models import MarketListing, MarketOrder
 from app.commerce.market.orders import Sales, sales_rows
 from app.core.errors import Forbidden
 from app.expo import meeting_requests, participation
-from app.expo.events import as_utc
 from app.expo.models import MeetingRequest
 from app.extensions import db
 from app.i18n import _, localized
@@ -72,8 +71,8 @@ def session_report(session: LiveSession, by: User) -> LiveReport:
     per_listing: dict[int, Sales] = {}
     for listing_id, status, orders, units, value in sales_rows(
             MarketOrder.listing_id, MarketOrder.listing_id.in_(listing_ids),
-            MarketOrder.created_at >= as_utc(session.starts_at),
-            MarketOrder.created_at < as_utc(session.ends_at)):
+            MarketOrder.created_at >= session.starts_at,
+            MarketOrder.created_at < session.ends_at):
         report.sales.add(status, orders, int(units), int(value))
         per_listing.setdefault(listing_id, Sales()).add(status, orders, int(units), int(value))
     report.per_listing = [(listing, per_listing.get(listing.id, Sales()))
@@ -87,7 +86,7 @@ def transcript(session: LiveSession, by: User, file_format: str) -> bytes:
     zone = ZoneInfo(session.event.timezone)
     messages = db.session.scalars(select(LiveMessage).where(LiveMessage.session_id == session.id)
                                   .order_by(LiveMessage.id)).all()
-    rows = [[m.id, as_utc(m.created_at).astimezone(zone).isoformat(timespec="seconds"), m.kind,
+    rows = [[m.id, m.created_at.astimezone(zone).isoformat(timespec="seconds"), m.kind,
              m.author_name, m.author_role, m.reply_to_id or "", m.body,
              "yes" if m.hidden else "no", "yes" if m.pinned else "no"] for m in messages]
     if file_format == "xlsx":

@@ -17,7 +17,7 @@ from flask import current_app
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
-from app.auth.models import User, utcnow
+from app.auth.models import User
 from app.auth.permissions import can_edit_company, ensure_organiser
 from app.buyers.models import Buyer
 from app.catalogue.models import Company
@@ -30,9 +30,9 @@ from app.commerce.live.models import (
     LiveSession,
 )
 from app.commerce.market.models import MarketListing
+from app.core.db import utc, utcnow
 from app.core.errors import DomainError, Forbidden, NotFound
 from app.expo import participation
-from app.expo.events import as_utc
 from app.expo.models import Event
 from app.extensions import db
 from app.i18n import _l
@@ -139,7 +139,7 @@ def _apply(session: LiveSession, *, title_ko: str, title_en: str, starts_at: dat
            host_name: str, stream_url: str, listings: Sequence[MarketListing]) -> None:
     if not (title_ko or "").strip():
         raise InvalidLiveSession(_l("Give the session a Korean title."))
-    if as_utc(ends_at) <= as_utc(starts_at):
+    if utc(ends_at) <= utc(starts_at):
         raise InvalidLiveSession(_l("The session must end after it starts."))
     if host_user is not None and not (host_user.is_organiser or
                                       host_user.company_id == session.company.id):
@@ -149,7 +149,7 @@ def _apply(session: LiveSession, *, title_ko: str, title_en: str, starts_at: dat
     session.title_ko, session.title_en = title_ko.strip(), (title_en or "").strip()
     session.description_ko = (description_ko or "").strip()
     session.description_en = (description_en or "").strip()
-    session.starts_at, session.ends_at = as_utc(starts_at), as_utc(ends_at)
+    session.starts_at, session.ends_at = utc(starts_at), utc(ends_at)
     session.host_user_id = host_user.id if host_user else None
     session.host_name = (host_name or "").strip()
     session.stream_url = _check_stream_url(stream_url)
@@ -245,7 +245,7 @@ def check_rate(user: User, now: datetime | None = None) -> None:
                                              LiveMessage.created_at > now - window)
         .order_by(LiveMessage.created_at.desc()).limit(limit)).all()
     if len(recent) >= limit:
-        wait = (as_utc(recent[-1]) + window - now).total_seconds()
+        wait = (recent[-1] + window - now).total_seconds()
         raise RateLimited(seconds=max(1, math.ceil(wait)))
 
 

@@ -34,9 +34,7 @@ def message_data(message: LiveMessage) -> dict:
 
 
 def _iso(moment: datetime) -> str:
-    from app.expo.events import as_utc
-
-    return as_utc(moment).isoformat()
+    return moment.isoformat()
 
 
 def event_data(event: LiveEvent) -> dict:

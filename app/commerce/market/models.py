@@ -11,7 +11,6 @@ from datetime import datetime
 
 from sqlalchemy import (
     CheckConstraint,
-    DateTime,
     ForeignKey,
     Integer,
     String,
@@ -20,8 +19,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.auth.models import User, utcnow
+from app.auth.models import User
 from app.catalogue.models import Company, Product
+from app.core.db import UTCDateTime, utcnow
 from app.expo.models import Event
 from app.extensions import db
 from app.i18n import _l
@@ -81,9 +81,9 @@ class MarketListing(db.Model):
     category: Mapped[str] = mapped_column(String(20), index=True)
     status: Mapped[str] = mapped_column(String(10), default="pending", index=True)
     rejection_reason: Mapped[str | None] = mapped_column(Text)
-    reviewed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow,
+    reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow,
                                                  onupdate=utcnow)
 
     event: Mapped[Event] = relationship()
@@ -116,7 +116,7 @@ class MarketPhoto(db.Model):
     name: Mapped[str] = mapped_column(String(40), unique=True)
     width: Mapped[int] = mapped_column(Integer)
     height: Mapped[int] = mapped_column(Integer)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     listing: Mapped[MarketListing] = relationship(back_populates="photos")
 
@@ -149,9 +149,9 @@ class MarketOrder(db.Model):
     unit_price_krw: Mapped[int] = mapped_column(Integer)
     pickup_code: Mapped[str] = mapped_column(String(12), unique=True)
     status: Mapped[str] = mapped_column(String(10), default="reserved", index=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    fulfilled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    cancelled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    fulfilled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     listing: Mapped[MarketListing] = relationship()
     user: Mapped[User | None] = relationship()

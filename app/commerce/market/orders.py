@@ -11,10 +11,11 @@ from sqlalchemy import Select, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
-from app.auth.models import User, utcnow
+from app.auth.models import User
 from app.auth.permissions import can_edit_company, ensure_company_editor, ensure_organiser
 from app.catalogue.models import Company
 from app.commerce.market.models import MarketListing, MarketOrder, new_pickup_code
+from app.core.db import utcnow
 from app.core.errors import DomainError, Forbidden
 from app.expo.models import Event
 from app.extensions import db

@@ -11,7 +11,7 @@ from sqlalchemy import Select, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
-from app.auth.models import User, utcnow
+from app.auth.models import User
 from app.auth.permissions import can_edit_company, ensure_company_editor, ensure_organiser
 from app.catalogue.models import Company, Product
 from app.catalogue.services import _matches_terms as matches_terms
@@ -21,6 +21,7 @@ from app.commerce.market.models import (
     MarketListing,
     MarketPhoto,
 )
+from app.core.db import utcnow
 from app.core.errors import DomainError
 from app.expo.models import Event
 from app.extensions import db

@@ -10,11 +10,11 @@ from markupsafe import Markup
 from sqlalchemy import select, update
 from sqlalchemy.orm import selectinload
 
-from app.auth.models import User, utcnow
+from app.auth.models import User
 from app.auth.permissions import ensure_organiser
+from app.core.db import utcnow
 from app.core.errors import DomainError, NotFound
 from app.expo import agenda, participation, placement
-from app.expo.events import as_utc
 from app.expo.meeting_requests import side_of
 from app.expo.models import (
     Event,
@@ -98,8 +98,8 @@ def participants(event: Event) -> list[Registration]:
 
 
 def agenda_items(registration: Registration) -> list[AgendaItem]:
-    return [AgendaItem(meeting=m, starts_at=as_utc(m.slot.starts_at),
-                       ends_at=as_utc(m.slot.ends_at),
+    return [AgendaItem(meeting=m, starts_at=m.slot.starts_at,
+                       ends_at=m.slot.ends_at,
                        counterpart=agenda.counterpart(m, registration),
                        place=agenda.place(m), interpreter=m.interpreter)
             for m in agenda.meetings_of(registration)]
@@ -118,7 +118,7 @@ def registration_by_token(token: str) -> Registration | None:
 
 
 def _local_day(slot: Slot, zone: ZoneInfo) -> date:
-    return as_utc(slot.starts_at).astimezone(zone).date()
+    return slot.starts_at.astimezone(zone).date()
 
 
 def day_of(slot: Slot) -> date:
@@ -194,7 +194,7 @@ def offer_freed_slot(meeting: Meeting) -> int:
         .options(selectinload(MeetingRequest.buyer), selectinload(MeetingRequest.company))
         .order_by(MeetingRequest.priority.desc(), MeetingRequest.id)).all()
     offers = 0
-    when = as_utc(slot.starts_at).isoformat()
+    when = slot.starts_at.isoformat()
     for request in candidates:
         if placement.problems(request, placement.first_fit(request, slot)):
             continue
@@ -227,7 +227,7 @@ def take_freed_slot(request: MeetingRequest, slot: Slot, by: User) -> Meeting:
         raise NotOffered()
     meeting = placement.book(request, slot, by)
     meeting.confirmed = True
-    when = as_utc(slot.starts_at).isoformat()
+    when = slot.starts_at.isoformat()
     link = f"/events/{request.event_id}/agenda"
     notify_side("meeting_scheduled", buyer_id=request.buyer_id, when=when, link=link,
                 name=request.company.name_en or request.company.name_ko)

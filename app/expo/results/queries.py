@@ -12,7 +12,6 @@ from sqlalchemy.orm import selectinload
 from app.auth.models import User
 from app.auth.permissions import can_edit_buyer, can_edit_company, ensure_organiser
 from app.core.errors import Forbidden
-from app.expo.events import as_utc
 from app.expo.models import Deal, Event, Meeting, Slot
 from app.expo.results.services import to_usd
 from app.extensions import db
@@ -98,7 +97,7 @@ def meeting_rows(event: Event, by: User) -> list[list[object]]:
         place = meeting.booth or (meeting.table.name if meeting.table else "")
         value_usd = usd_value(deal) if deal else None
         rows.append([
-            as_utc(meeting.slot.starts_at).astimezone(zone).isoformat(timespec="minutes"),
+            meeting.slot.starts_at.astimezone(zone).isoformat(timespec="minutes"),
             meeting.buyer.company_name, meeting.buyer.country, meeting.company.supplier_ref,
             localized(meeting.company, "name"), place,
             meeting.interpreter.name if meeting.interpreter else "", meeting.status,

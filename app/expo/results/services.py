@@ -10,10 +10,10 @@ from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from app.auth.models import User, utcnow
+from app.auth.models import User
 from app.auth.permissions import can_edit_buyer, can_edit_company, ensure_organiser
+from app.core.db import utcnow
 from app.core.errors import DomainError, Forbidden
-from app.expo.events import as_utc
 from app.expo.models import Deal, Event, Meeting, MeetingRequest, Outcome, Registration
 from app.extensions import db
 from app.i18n import _l
@@ -154,7 +154,7 @@ def dashboard(event: Event, by: User) -> Dashboard:
         select(Deal).where(Deal.event_id == event.id))}
     out.scheduled = len(meetings)
     for meeting in meetings:
-        day = as_utc(meeting.slot.starts_at).astimezone(zone).date()
+        day = meeting.slot.starts_at.astimezone(zone).date()
         chapter = _category(meeting)
         groups = [out.by_country.setdefault(meeting.buyer.country, Breakdown()),
                   out.by_category.setdefault(chapter, Breakdown()),
@@ -180,7 +180,7 @@ def dashboard(event: Event, by: User) -> Dashboard:
         meeting = next((m for m in meetings if (m.buyer_id, m.company_id) ==
                         (buyer_id, company_id)), None)
         if meeting is not None:
-            day = as_utc(meeting.slot.starts_at).astimezone(zone).date()
+            day = meeting.slot.starts_at.astimezone(zone).date()
             for group in (out.by_country[meeting.buyer.country],
                           out.by_category[_category(meeting)], out.by_day[day]):
                 group.mous += 1
