@@ -59,6 +59,7 @@ chromium:
 
 test: install-dev chromium
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 	env -u TEST_DATABASE_URL $(BIN)/pytest
 	@if [ -n "$$TEST_DATABASE_URL" ]; then echo "== again on $$TEST_DATABASE_URL"; $(BIN)/pytest; fi
 
@@ -67,6 +68,7 @@ screenshots: install-dev chromium  # the README's images, taken by the browser j
 
 lint: install-dev
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 
 clean:
 	rm -rf $(VENV) instance translations/*/LC_MESSAGES/*.mo

@@ -53,7 +53,7 @@ def create_app(config: type[Config] | None = None, **overrides: Any) -> Flask:
     from app.web.errors import register_error_handlers
 
     db.init_app(app)
-    db_setup.init_app(app)
+    db_setup.init_app(app, db)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
     babel.init_app(app, locale_selector=select_locale)
     csrf.init_app(app)

@@ -1,12 +1,11 @@
 """Engine set-up that SQLAlchemy leaves to the application."""
 
 from flask import Flask
+from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import event
 
-from app.extensions import db
 
-
-def init_app(app: Flask) -> None:
+def init_app(app: Flask, db: SQLAlchemy) -> None:
     if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         return
     with app.app_context():

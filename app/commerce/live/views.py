@@ -19,7 +19,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from app.auth.models import User
-from app.auth.permissions import organiser_required
+from app.auth.permissions import ensure_company_editor, organiser_required
 from app.auth.services import find_user
 from app.catalogue.models import Company
 from app.commerce.blueprint import bp
@@ -40,6 +40,9 @@ from app.commerce.live.models import (
     LiveSession,
     message_kind_labels,
 )
+from app.commerce.market import orders
+from app.commerce.market import services as market
+from app.commerce.market.forms import PickupForm
 from app.commerce.market.models import MarketListing
 from app.core.errors import NotFound
 from app.expo.models import Event
@@ -315,3 +318,19 @@ def live_delete(session_id: int):
     db.session.commit()
     flash(_("Live session deleted."), "success")
     return redirect(url_for("commerce.live_sessions"))
+
+
+@bp.get("/companies/<int:company_id>/market")
+@login_required
+def company_market(company_id: int):
+    """The supplier's market page: listings, orders and sales, and its live sessions (here,
+    as the live part builds on the market part)."""
+    company = db.get_or_404(Company, company_id)
+    ensure_company_editor(current_user, company.id)
+    return render_template(
+        "commerce/company_market.html", company=company,
+        listings=market.listings_of(company),
+        orders=orders.orders_for_company(company, current_user),
+        sales=orders.company_sales(company, current_user),
+        live_sessions=live_reports.sessions_of_company(company.id),
+        pickup_form=PickupForm(), action_form=ActionForm())

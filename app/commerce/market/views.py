@@ -18,7 +18,6 @@ from sqlalchemy import select
 from app.auth.permissions import ensure_company_editor, organiser_required
 from app.catalogue.models import Company, Product
 from app.commerce.blueprint import bp
-from app.commerce.live import reports as live_reports
 from app.commerce.market import images, orders, services
 from app.commerce.market.forms import (
     EditListingForm,
@@ -120,21 +119,7 @@ def photo(photo_id: int, size: str):
     return response
 
 
-# --- Supplier: listings, orders, sales -------------------------------------------------------
-
-@bp.get("/companies/<int:company_id>/market")
-@login_required
-def company_market(company_id: int):
-    company = db.get_or_404(Company, company_id)
-    ensure_company_editor(current_user, company.id)
-    return render_template(
-        "commerce/company_market.html", company=company,
-        listings=services.listings_of(company),
-        orders=orders.orders_for_company(company, current_user),
-        sales=orders.company_sales(company, current_user),
-        live_sessions=live_reports.sessions_of_company(company.id),
-        pickup_form=PickupForm(), action_form=ActionForm())
-
+# --- Supplier: listings, orders, sales (the company's market page: app/commerce/live/views.py) --
 
 @bp.route("/companies/<int:company_id>/market/new", methods=["GET", "POST"])
 @login_required
