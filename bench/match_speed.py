@@ -598,8 +598,8 @@ class Bench:
         """Store real vectors for a subset and noisy copies for the rest; returns real count."""
         from sqlalchemy import insert, select
 
-        from app.auth.models import utcnow
         from app.catalogue.models import Product
+        from app.core.db import utcnow
         from app.extensions import db
         from app.matching.engine import engine
         from app.matching.models import ProductEmbedding

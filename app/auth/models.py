@@ -9,7 +9,7 @@ from sqlalchemy import CheckConstraint, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from app.core.db import UTCDateTime, utcnow
+from app.core.db import UTCDateTime, enum_column, utcnow
 from app.extensions import db
 from app.i18n import _l
 
@@ -27,7 +27,6 @@ class Role(StrEnum):
 
 class User(UserMixin, db.Model):
     __table_args__ = (
-        CheckConstraint("role IN ('supplier', 'buyer', 'organiser')", name="known_role"),
         CheckConstraint("role != 'buyer' OR company_id IS NULL", name="buyer_has_no_company"),
         CheckConstraint("role != 'supplier' OR buyer_id IS NULL", name="supplier_has_no_buyer"),
     )
@@ -35,7 +34,7 @@ class User(UserMixin, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(254), unique=True)
     password_hash: Mapped[str] = mapped_column(String(256))
-    role: Mapped[str] = mapped_column(String(20))
+    role: Mapped[str] = enum_column("role", Role, check="known_role")
     locale: Mapped[str | None] = mapped_column(String(5))
     # Ownership: a supplier belongs to one company, a buyer owns one buyer profile.
     company_id: Mapped[int | None] = mapped_column(

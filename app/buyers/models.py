@@ -1,12 +1,13 @@
 """Buyer profiles: what an overseas importer wants and must have."""
 
 from datetime import datetime
+from enum import StrEnum
 
-from sqlalchemy import CheckConstraint, Column, ForeignKey, String, Table, Text
+from sqlalchemy import Column, ForeignKey, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.catalogue.models import Certification
-from app.core.db import UTCDateTime, utcnow
+from app.core.db import UTCDateTime, enum_column, utcnow
 from app.extensions import db
 
 buyer_required_certification = Table(
@@ -18,14 +19,20 @@ buyer_required_certification = Table(
 )
 
 
-class Buyer(db.Model):
-    __table_args__ = (CheckConstraint("language IN ('en', 'ko')", name="known_language"),)
+class Language(StrEnum):
+    """The languages a buyer can be written to in."""
 
+    EN = "en"
+    KO = "ko"
+
+
+class Buyer(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     buyer_ref: Mapped[str] = mapped_column(String(64), unique=True)
     company_name: Mapped[str] = mapped_column(String(200))
     country: Mapped[str] = mapped_column(String(2), index=True)
-    language: Mapped[str] = mapped_column(String(2))
+    language: Mapped[str] = enum_column("language", Language, check="known_language",
+                                        length=2)
     interests: Mapped[str] = mapped_column(Text, default="")
     website: Mapped[str | None] = mapped_column(String(300))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -4,6 +4,7 @@ import secrets
 import uuid
 from datetime import date, datetime
 from decimal import Decimal
+from enum import StrEnum
 
 from sqlalchemy import (
     Boolean,
@@ -22,7 +23,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.buyers.models import Buyer
 from app.catalogue.models import Company
-from app.core.db import UTCDateTime, utcnow
+from app.core.db import UTCDateTime, enum_column, utcnow
 from app.extensions import db
 
 
@@ -30,10 +31,16 @@ def new_token() -> str:
     return secrets.token_urlsafe(24)
 
 
+class BookingMode(StrEnum):
+    """Who books the meetings: the organisers, or the participants themselves."""
+
+    ORGANISER = "organiser"
+    PARTICIPANTS = "participants"
+
+
 class Event(db.Model):
     __table_args__ = (
         CheckConstraint("ends_on >= starts_on", name="ends_after_start"),
-        CheckConstraint("booking_mode IN ('organiser', 'participants')", name="booking_mode"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -45,7 +52,8 @@ class Event(db.Model):
     ends_on: Mapped[date] = mapped_column(Date)
     timezone: Mapped[str] = mapped_column(String(40), default="Asia/Seoul")
     # Organiser settings, as in the leading platforms.
-    booking_mode: Mapped[str] = mapped_column(String(12), default="organiser")
+    booking_mode: Mapped[str] = enum_column("booking_mode", BookingMode, check="booking_mode",
+                                            length=12, default="organiser")
     auto_accept: Mapped[bool] = mapped_column(Boolean, default=False)
     max_requests: Mapped[int] = mapped_column(Integer, default=20)
     request_expiry_hours: Mapped[int] = mapped_column(Integer, default=72)
@@ -153,15 +161,28 @@ class Unavailability(db.Model):
                                          primary_key=True)
 
 
-REQUEST_STATUSES = ("pending", "accepted", "declined", "expired", "cancelled")
+class RequestStatus(StrEnum):
+    PENDING = "pending"
+    ACCEPTED = "accepted"
+    DECLINED = "declined"
+    EXPIRED = "expired"
+    CANCELLED = "cancelled"
+
+
+class RequestSide(StrEnum):
+    """Who asked for the meeting."""
+
+    BUYER = "buyer"
+    SUPPLIER = "supplier"
+    ORGANISER = "organiser"
+
+
+REQUEST_STATUSES = tuple(status.value for status in RequestStatus)
 
 
 class MeetingRequest(db.Model):
     __table_args__ = (
         UniqueConstraint("event_id", "buyer_id", "company_id"),
-        CheckConstraint("status IN ('pending', 'accepted', 'declined', 'expired', 'cancelled')",
-                        name="known_status"),
-        CheckConstraint("requested_by IN ('buyer', 'supplier', 'organiser')", name="known_side"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -169,9 +190,11 @@ class MeetingRequest(db.Model):
     buyer_id: Mapped[int] = mapped_column(ForeignKey("buyer.id", ondelete="CASCADE"), index=True)
     company_id: Mapped[int] = mapped_column(ForeignKey("company.id", ondelete="CASCADE"),
                                             index=True)
-    requested_by: Mapped[str] = mapped_column(String(10))
+    requested_by: Mapped[str] = enum_column("requested_by", RequestSide, check="known_side",
+                                            length=10)
     message: Mapped[str] = mapped_column(Text, default="")
-    status: Mapped[str] = mapped_column(String(10), default="pending")
+    status: Mapped[str] = enum_column("status", RequestStatus, check="known_status", length=10,
+                                      default="pending")
     decline_reason: Mapped[str | None] = mapped_column(Text)
     priority: Mapped[float] = mapped_column(default=1.0)
     unscheduled_reason: Mapped[str | None] = mapped_column(String(200))
@@ -187,6 +210,12 @@ class MeetingRequest(db.Model):
                                                      cascade="all, delete-orphan")
 
 
+class MeetingStatus(StrEnum):
+    SCHEDULED = "scheduled"
+    HELD = "held"
+    NO_SHOW = "no_show"
+
+
 class Meeting(db.Model):
     """A scheduled meeting. The unique indexes are the no-double-booking rules: two people
     taking the same slot at once get one row and one IntegrityError. A no-show frees its
@@ -197,7 +226,6 @@ class Meeting(db.Model):
                 sqlite_where=text("status != 'no_show'"),
                 postgresql_where=text("status != 'no_show'"))
           for column in ("buyer_id", "company_id", "table_id", "interpreter_id")),
-        CheckConstraint("status IN ('scheduled', 'held', 'no_show')", name="known_status"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -212,7 +240,8 @@ class Meeting(db.Model):
     booth: Mapped[str | None] = mapped_column(String(20))
     interpreter_id: Mapped[int | None] = mapped_column(ForeignKey("interpreter.id",
                                                                   ondelete="SET NULL"))
-    status: Mapped[str] = mapped_column(String(10), default="scheduled")
+    status: Mapped[str] = enum_column("status", MeetingStatus, check="known_status", length=10,
+                                      default="scheduled")
     confirmed: Mapped[bool] = mapped_column(Boolean, default=False)
     uid: Mapped[str] = mapped_column(String(64), unique=True,
                                      default=lambda: f"{uuid.uuid4()}@expomatch")
@@ -247,7 +276,14 @@ class Outcome(db.Model):
     meeting: Mapped[Meeting] = relationship(back_populates="outcome")
 
 
-DEAL_STAGES = ("contact", "negotiating", "mou", "order")
+class DealStage(StrEnum):
+    CONTACT = "contact"
+    NEGOTIATING = "negotiating"
+    MOU = "mou"
+    ORDER = "order"
+
+
+DEAL_STAGES = tuple(stage.value for stage in DealStage)
 
 
 class Deal(db.Model):
@@ -255,7 +291,6 @@ class Deal(db.Model):
 
     __table_args__ = (
         UniqueConstraint("event_id", "buyer_id", "company_id"),
-        CheckConstraint("stage IN ('contact', 'negotiating', 'mou', 'order')", name="known_stage"),
         CheckConstraint("value IS NULL OR value >= 0", name="value_not_negative"),
     )
 
@@ -263,7 +298,8 @@ class Deal(db.Model):
     event_id: Mapped[int] = mapped_column(ForeignKey("event.id", ondelete="CASCADE"), index=True)
     buyer_id: Mapped[int] = mapped_column(ForeignKey("buyer.id", ondelete="CASCADE"))
     company_id: Mapped[int] = mapped_column(ForeignKey("company.id", ondelete="CASCADE"))
-    stage: Mapped[str] = mapped_column(String(12), default="contact")
+    stage: Mapped[str] = enum_column("stage", DealStage, check="known_stage", length=12,
+                                     default="contact")
     value: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))
     currency: Mapped[str] = mapped_column(String(3), default="USD")
     via_prematching: Mapped[bool] = mapped_column(Boolean, default=False)

@@ -2,13 +2,23 @@
 
 import json
 from datetime import datetime
+from enum import StrEnum
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.auth.models import User
-from app.core.db import UTCDateTime, utcnow
+from app.core.db import UTCDateTime, enum_column, utcnow
 from app.extensions import db
+
+
+class JobStatus(StrEnum):
+    QUEUED = "queued"
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+    INTERRUPTED = "interrupted"
+
 
 ACTIVE = ("queued", "running")
 FINISHED = ("done", "failed", "interrupted")
@@ -16,8 +26,6 @@ FINISHED = ("done", "failed", "interrupted")
 
 class Job(db.Model):
     __table_args__ = (
-        CheckConstraint("status IN ('queued', 'running', 'done', 'failed', 'interrupted')",
-                        name="known_status"),
         # One active job per subject (e.g. the scheduling of one event), whoever asks.
         Index("ix_job_one_active_per_subject", "kind", "subject", unique=True,
               sqlite_where=db.text("status IN ('queued', 'running')"),
@@ -29,7 +37,8 @@ class Job(db.Model):
     # Keyword arguments of the handler (JSON), and what the job works on, e.g. "event:3".
     parameters: Mapped[dict] = mapped_column(JSON, default=dict)
     subject: Mapped[str | None] = mapped_column(String(60))
-    status: Mapped[str] = mapped_column(String(12), default="queued")
+    status: Mapped[str] = enum_column("status", JobStatus, check="known_status", length=12,
+                                      default="queued")
     step: Mapped[str] = mapped_column(String(40), default="")
     done: Mapped[int] = mapped_column(Integer, default=0)
     total: Mapped[int] = mapped_column(Integer, default=0)

@@ -4,7 +4,6 @@ from datetime import datetime
 from enum import StrEnum
 
 from sqlalchemy import (
-    CheckConstraint,
     Float,
     ForeignKey,
     Integer,
@@ -16,7 +15,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.buyers.models import Buyer
 from app.catalogue.models import Company
-from app.core.db import UTCDateTime, utcnow
+from app.core.db import UTCDateTime, enum_column, utcnow
 from app.extensions import db
 
 
@@ -50,21 +49,29 @@ class Preference(StrEnum):
     NO_THANKS = "no_thanks"
 
 
+class PreferenceSide(StrEnum):
+    BUYER = "buyer"
+    SUPPLIER = "supplier"
+
+
+class RunStatus(StrEnum):
+    DRAFT = "draft"
+    PUBLISHED = "published"
+
+
 class MatchPreference(db.Model):
     """What one side thinks of a pair; "no thanks" from either side removes the pair."""
 
     __table_args__ = (
         UniqueConstraint("buyer_id", "company_id", "side"),
-        CheckConstraint("side IN ('buyer', 'supplier')", name="known_side"),
-        CheckConstraint("choice IN ('meet', 'must_meet', 'no_thanks')", name="known_choice"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     buyer_id: Mapped[int] = mapped_column(ForeignKey("buyer.id", ondelete="CASCADE"), index=True)
     company_id: Mapped[int] = mapped_column(ForeignKey("company.id", ondelete="CASCADE"),
                                             index=True)
-    side: Mapped[str] = mapped_column(String(10))
-    choice: Mapped[str] = mapped_column(String(12))
+    side: Mapped[str] = enum_column("side", PreferenceSide, check="known_side", length=10)
+    choice: Mapped[str] = enum_column("choice", Preference, check="known_choice", length=12)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow,
                                                  onupdate=utcnow)
 
@@ -72,13 +79,12 @@ class MatchPreference(db.Model):
 class MatchRun(db.Model):
     """An organiser's pre-matching of every buyer, reviewed and then published."""
 
-    __table_args__ = (CheckConstraint("status IN ('draft', 'published')", name="known_status"),)
-
     id: Mapped[int] = mapped_column(primary_key=True)
     model: Mapped[str] = mapped_column(String(120))
     data_version: Mapped[str] = mapped_column(String(200))
     top_n: Mapped[int] = mapped_column(Integer)
-    status: Mapped[str] = mapped_column(String(10), default="draft")
+    status: Mapped[str] = enum_column("status", RunStatus, check="known_status", length=10,
+                                      default="draft")
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -7,6 +7,7 @@ reconnects with Last-Event-ID gets exactly what it missed from the database.
 """
 
 from datetime import datetime
+from enum import StrEnum
 
 from sqlalchemy import (
     Boolean,
@@ -21,14 +22,32 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.auth.models import User
 from app.catalogue.models import Company
-from app.commerce.market.models import MarketListing, _in
-from app.core.db import UTCDateTime, utcnow
+from app.commerce.market.models import MarketListing
+from app.core.db import UTCDateTime, enum_column, utcnow
 from app.expo.models import Event
 from app.extensions import db
 from app.i18n import _l, _lp
 
-MESSAGE_KINDS = ("question", "answer", "note")
-EVENT_KINDS = ("message", "hide", "unhide", "pin", "unpin", "listing", "mute", "unmute")
+
+class MessageKind(StrEnum):
+    QUESTION = "question"
+    ANSWER = "answer"
+    NOTE = "note"
+
+
+class EventKind(StrEnum):
+    MESSAGE = "message"
+    HIDE = "hide"
+    UNHIDE = "unhide"
+    PIN = "pin"
+    UNPIN = "unpin"
+    LISTING = "listing"
+    MUTE = "mute"
+    UNMUTE = "unmute"
+
+
+MESSAGE_KINDS = tuple(kind.value for kind in MessageKind)
+EVENT_KINDS = tuple(kind.value for kind in EventKind)
 MAX_MESSAGE_CHARS = 1000
 
 
@@ -113,7 +132,6 @@ class LiveMessage(db.Model):
 
     __tablename__ = "live_message"
     __table_args__ = (
-        CheckConstraint(_in("kind", MESSAGE_KINDS), name="known_kind"),
         CheckConstraint("kind != 'answer' OR reply_to_id IS NOT NULL", name="answer_has_question"),
         # The rate limit counts a user's recent messages.
         Index("ix_live_message_user_id_created_at", "user_id", "created_at"),
@@ -126,7 +144,7 @@ class LiveMessage(db.Model):
     user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
     author_name: Mapped[str] = mapped_column(String(200), default="")
     author_role: Mapped[str] = mapped_column(String(20), default="viewer")
-    kind: Mapped[str] = mapped_column(String(10))
+    kind: Mapped[str] = enum_column("kind", MessageKind, check="known_kind", length=10)
     reply_to_id: Mapped[int | None] = mapped_column(
         ForeignKey("live_message.id", ondelete="SET NULL"))
     body: Mapped[str] = mapped_column(Text)
@@ -147,12 +165,10 @@ class LiveEvent(db.Model):
     """One change viewers see, in order: the Server-Sent Events log of a session."""
 
     __tablename__ = "live_event"
-    __table_args__ = (CheckConstraint(_in("kind", EVENT_KINDS), name="known_kind"),)
-
     id: Mapped[int] = mapped_column(primary_key=True)
     session_id: Mapped[int] = mapped_column(ForeignKey("live_session.id", ondelete="CASCADE"),
                                             index=True)
-    kind: Mapped[str] = mapped_column(String(10))
+    kind: Mapped[str] = enum_column("kind", EventKind, check="known_kind", length=10)
     message_id: Mapped[int | None] = mapped_column(
         ForeignKey("live_message.id", ondelete="CASCADE"))
     listing_id: Mapped[int | None] = mapped_column(

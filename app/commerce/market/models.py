@@ -8,6 +8,7 @@ photos, review status).
 
 import secrets
 from datetime import datetime
+from enum import StrEnum
 
 from sqlalchemy import (
     CheckConstraint,
@@ -21,14 +22,36 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.auth.models import User
 from app.catalogue.models import Company, Product
-from app.core.db import UTCDateTime, utcnow
+from app.core.db import UTCDateTime, enum_column, utcnow
 from app.expo.models import Event
 from app.extensions import db
 from app.i18n import _l
 
-CATEGORIES = ("food", "household", "beauty_health", "fashion", "electronics", "other")
-LISTING_STATUSES = ("pending", "approved", "rejected")
-ORDER_STATUSES = ("reserved", "fulfilled", "cancelled")
+
+class Category(StrEnum):
+    FOOD = "food"
+    HOUSEHOLD = "household"
+    BEAUTY_HEALTH = "beauty_health"
+    FASHION = "fashion"
+    ELECTRONICS = "electronics"
+    OTHER = "other"
+
+
+class ListingStatus(StrEnum):
+    PENDING = "pending"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+
+
+class OrderStatus(StrEnum):
+    RESERVED = "reserved"
+    FULFILLED = "fulfilled"
+    CANCELLED = "cancelled"
+
+
+CATEGORIES = tuple(category.value for category in Category)
+LISTING_STATUSES = tuple(status.value for status in ListingStatus)
+ORDER_STATUSES = tuple(status.value for status in OrderStatus)
 # Pickup codes are read aloud and typed at the booth: no 0/O, 1/I/L.
 PICKUP_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 PICKUP_CODE_LENGTH = 6
@@ -54,18 +77,12 @@ def new_pickup_code() -> str:
     return "".join(secrets.choice(PICKUP_ALPHABET) for _i in range(PICKUP_CODE_LENGTH))
 
 
-def _in(column: str, values: tuple[str, ...]) -> str:
-    return f"{column} IN ({', '.join(repr(v) for v in values)})"
-
-
 class MarketListing(db.Model):
     __tablename__ = "market_listing"
     __table_args__ = (
         UniqueConstraint("event_id", "product_id"),
         CheckConstraint("stock >= 0", name="stock_not_negative"),
         CheckConstraint("price_krw > 0", name="price_positive"),
-        CheckConstraint(_in("category", CATEGORIES), name="known_category"),
-        CheckConstraint(_in("status", LISTING_STATUSES), name="known_status"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -78,8 +95,9 @@ class MarketListing(db.Model):
     price_krw: Mapped[int] = mapped_column(Integer)
     stock: Mapped[int] = mapped_column(Integer)
     booth: Mapped[str | None] = mapped_column(String(20))
-    category: Mapped[str] = mapped_column(String(20), index=True)
-    status: Mapped[str] = mapped_column(String(10), default="pending", index=True)
+    category: Mapped[str] = enum_column("category", Category, check="known_category", index=True)
+    status: Mapped[str] = enum_column("status", ListingStatus, check="known_status", length=10,
+                                      default="pending", index=True)
     rejection_reason: Mapped[str | None] = mapped_column(Text)
     reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
@@ -136,7 +154,6 @@ class MarketOrder(db.Model):
     __table_args__ = (
         CheckConstraint("quantity > 0", name="quantity_positive"),
         CheckConstraint("unit_price_krw > 0", name="price_positive"),
-        CheckConstraint(_in("status", ORDER_STATUSES), name="known_status"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -148,7 +165,8 @@ class MarketOrder(db.Model):
     quantity: Mapped[int] = mapped_column(Integer)
     unit_price_krw: Mapped[int] = mapped_column(Integer)
     pickup_code: Mapped[str] = mapped_column(String(12), unique=True)
-    status: Mapped[str] = mapped_column(String(10), default="reserved", index=True)
+    status: Mapped[str] = enum_column("status", OrderStatus, check="known_status", length=10,
+                                      default="reserved", index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     fulfilled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
