@@ -1,6 +1,5 @@
 """In-app notifications, stored as a kind and parameters and worded in the reader's language."""
 
-import json
 from datetime import datetime
 
 from sqlalchemy import or_, select
@@ -22,12 +21,12 @@ def notify_side(kind: str, *, buyer_id: int | None = None, company_id: int | Non
         conditions.append(User.company_id == company_id)
     for user_id in db.session.scalars(select(User.id).where(or_(*conditions))):
         db.session.add(Notification(user_id=user_id, kind=kind, link=link,
-                                    params=json.dumps(params, ensure_ascii=False)))
+                                    params=params))
 
 
 def text(notification: Notification) -> str:
     """The notification in the current language."""
-    params = json.loads(notification.params or "{}")
+    params = dict(notification.params or {})
     if "when" in params:
         params["when"] = format_datetime(datetime.fromisoformat(params["when"]), "short")
     messages = {

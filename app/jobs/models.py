@@ -1,10 +1,9 @@
 """A job's record: what it does and with which parameters, who started it, how far it has come."""
 
-import json
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.auth.models import User
@@ -42,8 +41,8 @@ class Job(db.Model):
     step: Mapped[str] = mapped_column(String(40), default="")
     done: Mapped[int] = mapped_column(Integer, default=0)
     total: Mapped[int] = mapped_column(Integer, default=0)
-    # JSON: the handler's result when done, {"error": ...} when failed.
-    result: Mapped[str | None] = mapped_column(Text)
+    # The handler's result when done, {"error": ...} when failed.
+    result: Mapped[dict | None] = mapped_column(JSON)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
@@ -67,8 +66,5 @@ class Job(db.Model):
     @property
     def outcome(self) -> dict:
         """The handler's result (or the failure) as data; pages phrase it in their language."""
-        try:
-            value = json.loads(self.result) if self.result else {}
-        except ValueError:  # rows written before results were JSON
-            return {"error": self.result}
+        value = {} if self.result is None else self.result
         return value if isinstance(value, dict) else {"value": value}

@@ -10,7 +10,6 @@ midway therefore leaves nothing of the job's work; its job is marked "interrupte
 `services.interrupt_stale` (a missed heartbeat, or a dead process on this machine).
 """
 
-import json
 import os
 import socket
 import threading
@@ -127,14 +126,14 @@ def run(job_id: int) -> None:
             result = HANDLERS[job.kind](Progress(job), **(job.parameters or {}))
         except Exception as error:  # recorded for the organiser, then re-raised for Huey
             db.session.rollback()
-            _finish(job_id, status="failed", result=json.dumps({"error": repr(error)}))
+            _finish(job_id, status="failed", result={"error": repr(error)})
             db.session.commit()
             current_app.logger.exception("job %s (%s) failed", job_id, job.kind)
             raise
         finally:
             if heartbeat:
                 heartbeat.stop()
-        if _finish(job_id, status="done", result=json.dumps(result)):
+        if _finish(job_id, status="done", result=result):
             db.session.commit()
         else:
             db.session.rollback()

@@ -1,6 +1,5 @@
 """Starting jobs, and noticing the ones whose consumer died."""
 
-import json
 import os
 import socket
 from datetime import timedelta
@@ -66,7 +65,7 @@ def enqueue(job_id: int) -> None:
     except Exception:
         current_app.logger.exception("job %d could not be queued", job_id)
         db.session.execute(update(Job).where(Job.id == job_id, Job.status == "queued").values(
-            status="failed", finished_at=utcnow(), result=json.dumps({"reason": "unqueued"})))
+            status="failed", finished_at=utcnow(), result={"reason": "unqueued"}))
         db.session.commit()
 
 

@@ -85,7 +85,7 @@ def test_a_real_consumer_runs_queued_jobs(tmp_path, monkeypatch):
         output = consumer.communicate(timeout=30)[0].decode(errors="replace")
     assert status == "done", output
     with app.app_context():
-        assert _db.session.get(Job, job_id).result == '{"product": 1, "buyer": 0}'
+        assert _db.session.get(Job, job_id).result == {"product": 1, "buyer": 0}
         _db.engine.dispose()
     assert Config  # the consumer builds its app from the environment (Config)
 

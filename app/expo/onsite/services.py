@@ -1,6 +1,5 @@
 """On the day: printable agendas, check-in at the entrance, no-shows and the slots they free."""
 
-import json
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
@@ -212,7 +211,7 @@ def offer_freed_slot(meeting: Meeting) -> int:
 def _offered(user: User, request_id: int, slot_id: int) -> bool:
     for params in db.session.scalars(select(Notification.params).where(
             Notification.user_id == user.id, Notification.kind == "slot_freed")):
-        offer = json.loads(params or "{}")
+        offer = params or {}
         if offer.get("request_id") == request_id and offer.get("slot_id") == slot_id:
             return True
     return False
@@ -247,7 +246,7 @@ def notifications_of(user: User, limit: int = 50) -> list[NotificationItem]:
     for notification in notifications:
         offer = None
         if notification.kind == "slot_freed":
-            params = json.loads(notification.params or "{}")
+            params = notification.params or {}
             request = db.session.get(MeetingRequest, params.get("request_id") or 0)
             if request is not None and request.status == "accepted" and request.meeting is None:
                 offer = Offer(params["event_id"], params["request_id"], params["slot_id"])
