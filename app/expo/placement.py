@@ -10,7 +10,9 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from app.auth.models import User
+from app.auth.permissions import ensure_organiser
 from app.expo.errors import InvalidPlacement, NoInterpreter, SlotTaken, SlotUnavailable
+from app.expo.meeting_requests import side_of
 from app.expo.models import (
     Interpreter,
     InterpreterAbsence,
@@ -123,8 +125,6 @@ def first_fit(request: MeetingRequest, slot: Slot) -> Placement:
 def book(request: MeetingRequest, slot: Slot, by: User) -> Meeting:
     """Place an accepted request in a slot a participant picked; exactly one of two people
     taking the same slot at the same moment succeeds (unique constraints decide)."""
-    from app.expo.meeting_requests import side_of
-
     side_of(by, request.buyer, request.company)
     if request.status != "accepted" or request.meeting is not None:
         raise InvalidPlacement(rule=_("the request is not an accepted, unscheduled one"))
@@ -161,8 +161,6 @@ def book(request: MeetingRequest, slot: Slot, by: User) -> Meeting:
 
 def move(meeting: Meeting, placement: Placement, by: User) -> None:
     """An organiser's manual move, checked against the same rules; calendars update in place."""
-    from app.auth.permissions import ensure_organiser
-
     ensure_organiser(by)
     found = problems(meeting.request, placement, ignore=meeting.id)
     if found:

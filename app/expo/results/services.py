@@ -4,6 +4,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 from babel.numbers import list_currencies
 from flask import current_app
@@ -15,6 +16,7 @@ from app.auth.permissions import can_edit_buyer, can_edit_company, ensure_organi
 from app.core.db import utcnow
 from app.core.errors import DomainError, Forbidden
 from app.expo.models import Deal, Event, Meeting, MeetingRequest, Outcome, Registration
+from app.expo.notifications import notify_side
 from app.extensions import db
 from app.i18n import _l
 from app.matching import services as matching
@@ -72,8 +74,6 @@ def save_deal(event: Event, by: User, *, buyer_id: int, company_id: int, stage: 
 
 def due_reminders(today: date) -> list[Deal]:
     """Deals whose 3- or 6-month reminder is due; moves each to its next reminder."""
-    from app.expo.notifications import notify_side
-
     due = list(db.session.scalars(select(Deal).where(Deal.next_reminder_on <= today)))
     for deal in due:
         notify_side("deal_reminder", buyer_id=deal.buyer_id, name=deal.company.name_en or
@@ -135,8 +135,6 @@ class Dashboard:
 def dashboard(event: Event, by: User) -> Dashboard:
     """Every figure of the results wall, computed from the event's records."""
     ensure_organiser(by)
-    from zoneinfo import ZoneInfo
-
     zone = ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
     out = Dashboard()
     registrations = db.session.scalars(select(Registration).where(
