@@ -35,6 +35,9 @@ class ProductEmbedding(db.Model):
 
 
 class BuyerEmbedding(db.Model):
+    """A buyer's vector under one model; `needs` holds one vector per separate need of the
+    text (requirements.split_needs), when it states more than one."""
+
     __table_args__ = (UniqueConstraint("buyer_id", "model"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -42,6 +45,7 @@ class BuyerEmbedding(db.Model):
     model: Mapped[str] = mapped_column(String(120))
     text_hash: Mapped[str] = mapped_column(String(64))
     vector: Mapped[bytes] = mapped_column(LargeBinary)
+    needs: Mapped[bytes | None] = mapped_column(LargeBinary)
     embedded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
@@ -117,7 +121,8 @@ class DeclinedPair(db.Model):
 
 
 class DataVersion(db.Model):
-    """A token per side ("product", "buyer"), replaced in the same transaction as any change
+    """A token per side ("product", "buyer"; "second": the second model's stored vectors),
+    replaced in the same transaction as any change
     to that side, so every process can tell in one key lookup whether its index is current.
     A fresh random token, not a counter: a rolled-back change must not leave its number to be
     reused by a different one."""

@@ -19,20 +19,66 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from app.matching.tables import BuyerFacts, ProductTable, hs_parts
+from app.matching.arrays import BuyerFacts, ProductTable, hs_parts
 
 
 @dataclass(frozen=True)
 class Weights:
-    semantic: float = 1.0       # cosine similarity of the product (the scale of the others)
-    lexical: float = 0.1        # bigram BM25 relative to the query's ceiling
-    hs: float = 0.2             # HS agreement: subheading 1, heading .7, chapter .4
-    certification: float = 0.2  # share of the buyer's required certifications the product holds
-    export: float = 0.05        # the supplier already exports to the buyer's country
+    """Free parameters of the ranking, in units of the standardised meaning signal (one
+    standard deviation of the buyer's similarity over the catalogue)."""
+
+    need: float = 0.3           # share of the best single need in the meaning signal
+    lexical_ko: float = 2.0     # bigram BM25 of the query's Korean words (0-1 of its ceiling)
+    lexical_en: float = 0.5     # the same of its other (English) words
+    hs: float = 1.0             # HS agreement: subheading 1, heading .6, chapter .25
+    missing: float = 0.3        # relevance lost for missing every mandatory certification
+    preferred: float = 0.1      # relevance gained for holding every preferred one
+    export: float = 0.1         # the supplier already exports to the buyer's country
 
 
 WEIGHTS = Weights()
-HS_CREDIT = np.array([0.0, 0.4, 0.7, 1.0], dtype=np.float32)  # by levels shared: 0, 2, 4, 6
+HS_CREDIT = np.array([0.0, 0.25, 0.6, 1.0], dtype=np.float32)  # by levels shared: 0, 2, 4, 6
+
+
+@dataclass
+class Semantic:
+    """A buyer's cosine similarities to product rows under one or two models, and the mean
+    and spread of that buyer's similarities over the catalogue (or a sample of it), by which
+    each is standardised: so the other signals' weights do not depend on a model's spread."""
+
+    whole: list[np.ndarray]                 # per model: (rows,)
+    scale: list[tuple[float, float]] = field(default_factory=list)   # per model: mean, sd
+    needs: list[np.ndarray] = field(default_factory=list)   # per model: (needs, rows)
+    need_scale: list[tuple[np.ndarray, np.ndarray]] = field(default_factory=list)
+
+    def standard(self, need: float) -> np.ndarray:
+        """Whole-text z-score averaged over the models, mixed with the best need's."""
+        whole = np.mean([standardise(sim, *self._scale(self.scale, i, sim))
+                         for i, sim in enumerate(self.whole)], axis=0)
+        if not self.needs or need <= 0 or not len(whole):
+            return whole.astype(np.float32)
+        per_need = np.mean([standardise(sims, *self._scale(self.need_scale, i, sims, axis=1))
+                            for i, sims in enumerate(self.needs)], axis=0)
+        return ((1 - need) * whole + need * per_need.max(axis=0)).astype(np.float32)
+
+    @staticmethod
+    def _scale(scales: list, i: int, sims: np.ndarray, axis: int | None = None):
+        if i < len(scales):
+            return scales[i]
+        return (sims.mean(axis=axis, keepdims=axis is not None),
+                sims.std(axis=axis, keepdims=axis is not None))
+
+
+def standardise(sims: np.ndarray, mean, sd) -> np.ndarray:
+    mean, sd = np.asarray(mean), np.asarray(sd)
+    if sims.ndim == 2 and mean.ndim == 1:
+        mean, sd = mean[:, None], sd[:, None]
+    return (sims - mean) / np.maximum(sd, 1e-3)
+
+
+def scale_of(sims: np.ndarray) -> tuple:
+    """Mean and spread of similarities over reference products (the last axis)."""
+    return sims.mean(axis=-1), sims.std(axis=-1)
 
 
 @dataclass
@@ -44,6 +90,7 @@ class ProductEvidence:
     hs_code: str | None        # the buyer's code it agrees with
     certifications_met: list[str]
     score: float
+    preferred_met: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -105,95 +152,68 @@ class Rows:
         return cls(rows, table.lexical[rows], table.certifications[rows].toarray())
 
 
-def product_scores(table: ProductTable, rows: np.ndarray | Rows, similarity: np.ndarray,
-                   buyer: BuyerFacts, weights: Weights = WEIGHTS) -> dict[str, np.ndarray]:
-    """Every feature and the weighted score of (buyer, product) for the given product rows."""
+def _lexical(sliced: "Rows", vector, ceiling: float) -> np.ndarray:
+    if ceiling <= 0 or not len(sliced.rows):
+        return np.zeros(len(sliced.rows), dtype=np.float32)
+    return np.minimum(1.0, row_dots(sliced.lexical, vector.indices, vector.data) / ceiling)
+
+
+def features(table: ProductTable, rows: "np.ndarray | Rows", semantic: "Semantic",
+             buyer: BuyerFacts) -> dict[str, np.ndarray]:
+    """Every signal of (buyer, product) for the given product rows, before weighting."""
     sliced = rows if isinstance(rows, Rows) else Rows.of(table, rows)
     rows = sliced.rows
-    lexical = np.zeros(len(rows), dtype=np.float32)
-    if buyer.ceiling > 0 and len(rows):
-        raw = row_dots(sliced.lexical, buyer.query.indices, buyer.query.data)
-        lexical = np.minimum(1.0, raw / buyer.ceiling)
     levels, which = hs_levels(table, rows, buyer.hs_codes)
-    columns = [table.certification_columns[name] for name in buyer.required
-               if name in table.certification_columns]
-    if buyer.required and len(rows):
-        held = sliced.certifications[:, columns].sum(axis=1) if columns \
-            else np.zeros(len(rows))
-        certification = held / len(buyer.required)
-    else:
-        certification = np.zeros(len(rows), dtype=np.float32)
-    score = (weights.semantic * similarity + weights.lexical * lexical
-             + weights.hs * HS_CREDIT[levels] + weights.certification * certification)
-    return {"similarity": similarity, "lexical": lexical, "levels": levels, "which": which,
-            "certification": certification, "score": score}
+    scripts = buyer.scripts or ((buyer.query, buyer.ceiling), (buyer.query, 0.0))
+    return {"semantic": semantic, "similarity": semantic.whole[0],
+            "lexical": _lexical(sliced, buyer.query, buyer.ceiling),
+            "lexical_ko": _lexical(sliced, *scripts[0]),
+            "lexical_en": _lexical(sliced, *scripts[1]),
+            "levels": levels, "which": which,
+            "mandatory": _share(table, sliced, buyer.required),
+            "preferred": _share(table, sliced, buyer.preferred)}
 
 
-def score_matrix(table: ProductTable, sliced: Rows, similarities: np.ndarray,
+def _share(table: ProductTable, sliced: "Rows", names: list[str]) -> np.ndarray:
+    """Per row, the share of `names` (casefolded certifications) it holds (1 when none)."""
+    if not names or not len(sliced.rows):
+        return np.ones(len(sliced.rows), dtype=np.float32)
+    columns = [table.certification_columns[n] for n in names if n in table.certification_columns]
+    held = sliced.certifications[:, columns].sum(axis=1) if columns else 0
+    return (np.zeros(len(sliced.rows)) + held) / len(names)
+
+
+def combine(found: dict, weights: Weights = WEIGHTS) -> np.ndarray:
+    """The product score: relevance (standardised meaning, words, HS), which certificates
+    then scale, so a certificate decides among relevant products and lifts no irrelevant one."""
+    relevance = (found["semantic"].standard(weights.need)
+                 + weights.lexical_ko * found["lexical_ko"]
+                 + weights.lexical_en * found["lexical_en"]
+                 + weights.hs * HS_CREDIT[found["levels"]])
+    factor = ((1 - weights.missing * (1 - found["mandatory"]))
+              * (1 + weights.preferred * found["preferred"]))
+    return np.where(relevance > 0, relevance * factor, relevance).astype(np.float32)
+
+
+def product_scores(table: ProductTable, rows: "np.ndarray | Rows",
+                   similarity: "np.ndarray | Semantic", buyer: BuyerFacts,
+                   weights: Weights = WEIGHTS) -> dict[str, np.ndarray]:
+    """Every feature and the weighted score of (buyer, product) for the given product rows
+    (`similarity`: the fast model's cosines, standardised over these rows, or a Semantic)."""
+    semantic = similarity if isinstance(similarity, Semantic) else Semantic([similarity])
+    found = features(table, rows, semantic, buyer)
+    found["score"] = combine(found, weights)
+    return found
+
+
+def score_matrix(table: ProductTable, sliced: "Rows", semantics: list["Semantic"],
                  buyers: list[BuyerFacts], weights: Weights = WEIGHTS) -> np.ndarray:
-    """(products, buyers): `product_scores(...)["score"]` for many buyers at once (a
-    supplier's products against every candidate buyer) in a few array operations."""
-    hs = table.hs[sliced.rows]
-    return (weights.semantic * similarities
-            + weights.lexical * _lexical_matrix(sliced.lexical, buyers)
-            + weights.hs * HS_CREDIT[_hs_level_matrix(hs, [b.hs_codes for b in buyers])]
-            + weights.certification * _certification_matrix(table, sliced.certifications,
-                                                            buyers))
-
-
-def _lexical_matrix(documents, buyers: list[BuyerFacts]) -> np.ndarray:
-    """(products, buyers) lexical signal, over only the terms these products have (dense:
-    a sparse product over a million hashed columns spends its time converting formats)."""
-    out = np.zeros((documents.shape[0], len(buyers)), dtype=np.float32)
-    terms = np.unique(documents.indices)
-    if not len(terms) or not buyers:
-        return out
-    product_terms = np.zeros((documents.shape[0], len(terms)), dtype=np.float32)
-    product_rows = np.repeat(np.arange(documents.shape[0]), np.diff(documents.indptr))
-    product_terms[product_rows, np.searchsorted(terms, documents.indices)] = documents.data
-    indices = np.concatenate([b.query.indices for b in buyers])
-    values = np.concatenate([b.query.data for b in buyers])
-    owners = np.repeat(np.arange(len(buyers)), [len(b.query.indices) for b in buyers])
-    at = np.minimum(np.searchsorted(terms, indices), len(terms) - 1)
-    hit = terms[at] == indices
-    query_terms = np.zeros((len(terms), len(buyers)), dtype=np.float32)
-    query_terms[at[hit], owners[hit]] = values[hit]
-    ceilings = np.array([b.ceiling for b in buyers], dtype=np.float32)
-    raw = product_terms @ query_terms
-    scored = ceilings > 0
-    out[:, scored] = np.minimum(1.0, raw[:, scored] / ceilings[scored])
+    """(products, buyers): `product_scores(...)["score"]` for many buyers (a supplier's
+    products against every candidate buyer)."""
+    out = np.zeros((len(sliced.rows), len(buyers)), dtype=np.float32)
+    for column, (semantic, buyer) in enumerate(zip(semantics, buyers, strict=True)):
+        out[:, column] = combine(features(table, sliced, semantic, buyer), weights)
     return out
-
-
-def _hs_level_matrix(hs: np.ndarray, codes_of: list[list[str]]) -> np.ndarray:
-    """(products, buyers) HS levels shared, as `hs_levels` gives them buyer by buyer."""
-    levels = np.zeros((len(hs), len(codes_of)), dtype=np.int64)
-    flat = [(owner, code) for owner, codes in enumerate(codes_of) for code in codes]
-    if not flat or not len(hs):
-        return levels
-    owners = np.array([owner for owner, _code in flat])
-    parts = np.array([hs_parts(code) for _owner, code in flat], dtype=np.int64)
-    depth = np.array([len(code) // 2 for _owner, code in flat])
-    level = np.zeros((len(hs), len(flat)), dtype=np.int64)
-    for n in range(3):
-        agrees = (level == n) & (n < depth)[None, :] & (hs[:, n][:, None] == parts[None, :, n])
-        level = np.where(agrees, n + 1, level)
-    level = np.where(level == depth[None, :], 3, level)
-    np.maximum.at(levels.T, owners, level.T)  # a buyer's best-agreeing code
-    return levels
-
-
-def _certification_matrix(table: ProductTable, held: np.ndarray, buyers: list[BuyerFacts]
-                          ) -> np.ndarray:
-    """(products, buyers) share of each buyer's required certifications a product holds."""
-    wanted = np.zeros((held.shape[1], len(buyers)), dtype=np.float32)
-    counts = np.zeros(len(buyers), dtype=np.float32)
-    for column, buyer in enumerate(buyers):
-        counts[column] = len(buyer.required)
-        for name in buyer.required:
-            if name in table.certification_columns:
-                wanted[table.certification_columns[name], column] += 1
-    return (held @ wanted) / np.maximum(counts, 1)
 
 
 def aggregate(table: ProductTable, rows: np.ndarray, features: dict[str, np.ndarray],
@@ -216,7 +236,7 @@ def aggregate(table: ProductTable, rows: np.ndarray, features: dict[str, np.ndar
     company_scores = scores[order[starts]] + weights.export * exports
     ranking = np.argsort(-company_scores, kind="stable")
     pairs = []
-    required = set(buyer.required)
+    required, preferred = set(buyer.required), set(buyer.preferred)
     for group in ranking:
         company = int(firsts[group])
         if company in skip:
@@ -234,10 +254,12 @@ def aggregate(table: ProductTable, rows: np.ndarray, features: dict[str, np.ndar
             pair.products.append(ProductEvidence(
                 product_id=int(table.ids[row]),
                 similarity=float(features["similarity"][member]),
-                lexical=float(features["lexical"][member]),
+                lexical=float(max(features["lexical_ko"][member],
+                                      features["lexical_en"][member])),
                 hs_level=min(2 * level, len(code)) if code else 0,
                 hs_code=code,
                 certifications_met=sorted(n for n in held if n.casefold() in required),
-                score=float(scores[member])))
+                score=float(scores[member]),
+                preferred_met=sorted(n for n in held if n.casefold() in preferred)))
         pairs.append(pair)
     return pairs

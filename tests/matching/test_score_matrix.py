@@ -7,7 +7,7 @@ import pytest
 from app.buyers.models import BuyerHSCode
 from app.extensions import db as _db
 from app.importing import CertificationRegistry
-from app.matching.scoring import Rows, product_scores, score_matrix
+from app.matching.scoring import Rows, Semantic, product_scores, score_matrix
 
 pytestmark = pytest.mark.model
 
@@ -50,8 +50,9 @@ def test_all_buyers_at_once_equal_one_by_one(matching, market):
     rows = table.company_rows[sauces.id]
     sliced = Rows.of(table, rows)
     similarities = np.random.default_rng(3).uniform(0, 1, (len(rows), len(buyers)))
-    together = score_matrix(table, sliced, similarities, facts)
-    one_by_one = np.column_stack([product_scores(table, sliced, similarities[:, j], buyer)["score"]
+    semantics = [Semantic([similarities[:, j]], scale=[(0.3, 0.2)]) for j in range(len(buyers))]
+    together = score_matrix(table, sliced, semantics, facts)
+    one_by_one = np.column_stack([product_scores(table, sliced, semantics[j], buyer)["score"]
                                   for j, buyer in enumerate(facts)])
     assert together.shape == (4, 7)
     np.testing.assert_allclose(together, one_by_one, rtol=0, atol=1e-5)

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from app.buyers.models import Buyer, BuyerHSCode, buyer_required_certification
 from app.catalogue.models import Certification, ExportMarket, Product, product_certification
 from app.extensions import db
+from app.matching import requirements
 from app.matching.lexical import (
     bm25_weights,
     query_terms,
@@ -148,13 +149,42 @@ def query_vector(text: str, idf: np.ndarray) -> tuple[sparse.csr_matrix, float]:
 
 @dataclass
 class BuyerFacts:
+    """What ranking needs to know of one buyer (or of any query: see `query_facts`)."""
+
     id: int
     country: str
     language: str
-    required: list[str]          # casefolded names
+    required: list[str]          # casefolded mandatory certifications (column and text)
     hs_codes: list[str]
-    query: sparse.csr_matrix
+    query: sparse.csr_matrix     # IDF-weighted bigrams of the whole text
     ceiling: float
+    preferred: list[str] = field(default_factory=list)   # casefolded, read from the text
+    from_text: list[str] = field(default_factory=list)   # casefolded names read from the text
+    column: list[str] = field(default_factory=list)      # casefolded, the stated column only
+    scripts: tuple = ()          # ((hangul vector, ceiling), (other vector, ceiling))
+    needs: int = 1               # separate needs in the text
+
+
+def split_scripts(text: str) -> tuple[str, str]:
+    """(Hangul letters only, everything but Hangul): a bigram of one is Korean text, of the
+    other English (or another Latin-script language)."""
+    hangul = "".join(c if _is_hangul(c) else " " for c in text)
+    other = "".join(" " if _is_hangul(c) else c for c in text)
+    return hangul, other
+
+
+def _is_hangul(char: str) -> bool:
+    return "\uac00" <= char <= "\ud7a3" or "\u3131" <= char <= "\u318e"
+
+
+def query_facts(text: str, *, language: str, idf: np.ndarray, required: list[str],
+                hs_codes: list[str], country: str, certification_names: list[str],
+                ident: int = 0) -> BuyerFacts:
+    """The facts of a query that is no buyer's (partner search): its text read the way a
+    buyer's interests are."""
+    terms = BuyerTerms.read([(ident, country, language, required, sorted(hs_codes), text)],
+                            certification_names)
+    return terms.facts(idf)[0]
 
 
 @dataclass
@@ -162,12 +192,14 @@ class BuyerTerms:
     """What the buyers' facts need from the database, read once per buyer data version; their
     query vectors are weighted by the products' IDF in `facts`, as often as that changes."""
 
-    buyers: list[tuple[int, str, str, list[str], list[str]]]  # id, country, language, ...
+    buyers: list[tuple]          # id, country, language, mandatory, hs codes, preferred, ...
     present: sparse.csr_matrix   # (buyers, HASH_BUCKETS) 1 where the buyer's text has the term
+    hangul: sparse.csr_matrix    # the same, of the text's Hangul only
+    other: sparse.csr_matrix     # and of the rest
 
     @classmethod
     def load(cls) -> "BuyerTerms":
-        """Every buyer, with relationships loaded in three queries."""
+        """Every buyer, with relationships loaded in four queries."""
         buyers = db.session.scalars(select(Buyer).order_by(Buyer.id)).all()
         required: dict[int, list[str]] = {}
         for buyer_id, name in db.session.execute(
@@ -178,13 +210,42 @@ class BuyerTerms:
         for buyer_id, code in db.session.execute(select(BuyerHSCode.buyer_id,
                                                         BuyerHSCode.code)):
             codes.setdefault(buyer_id, []).append(code)
-        return cls([(buyer.id, buyer.country, buyer.language, required.get(buyer.id, []),
-                     sorted(codes.get(buyer.id, []))) for buyer in buyers],
-                   query_terms([buyer_text(buyer) for buyer in buyers]))
+        names = list(db.session.scalars(select(Certification.name)))
+        return cls.read([(buyer.id, buyer.country, buyer.language, required.get(buyer.id, []),
+                          sorted(codes.get(buyer.id, [])), buyer_text(buyer))
+                         for buyer in buyers], names)
+
+    @classmethod
+    def read(cls, rows: list[tuple], certification_names: list[str]) -> "BuyerTerms":
+        """From (id, country, language, required, hs codes, text) rows: the requirements read
+        from each text merged with the stated ones, its needs, and its terms by script."""
+        buyers, texts = [], []
+        for ident, country, language, column, codes, text in rows:
+            read = requirements.extract(text, certification_names)
+            from_text = [name.casefold() for name in read.mandatory + read.preferred]
+            mandatory = list(dict.fromkeys(
+                [*column, *(name.casefold() for name in read.mandatory)]))
+            preferred = [name.casefold() for name in read.preferred
+                         if name.casefold() not in mandatory]
+            needs = len(requirements.split_needs(text, certification_names))
+            buyers.append((ident, country, language, mandatory, codes, preferred,
+                           [n for n in from_text if n not in column], list(column), needs))
+            texts.append(text)
+        halves = [split_scripts(text) for text in texts]
+        return cls(buyers, query_terms(texts), query_terms([h for h, _o in halves]),
+                   query_terms([o for _h, o in halves]))
 
     def facts(self, idf: np.ndarray) -> list[BuyerFacts]:
         vectors, ceilings = weigh_queries(self.present, idf)
         vectors.sort_indices()  # scoring.row_dots looks columns up by binary search
-        return [BuyerFacts(buyer_id, country, language, required, codes, vectors[i],
-                           float(ceilings[i]))
-                for i, (buyer_id, country, language, required, codes) in enumerate(self.buyers)]
+        hangul, hangul_ceilings = weigh_queries(self.hangul, idf)
+        other, other_ceilings = weigh_queries(self.other, idf)
+        hangul.sort_indices()
+        other.sort_indices()
+        return [BuyerFacts(ident, country, language, mandatory, codes, vectors[i],
+                           float(ceilings[i]), preferred=preferred, from_text=from_text,
+                           column=column, needs=needs,
+                           scripts=((hangul[i], float(hangul_ceilings[i])),
+                                    (other[i], float(other_ceilings[i]))))
+                for i, (ident, country, language, mandatory, codes, preferred, from_text,
+                        column, needs) in enumerate(self.buyers)]
