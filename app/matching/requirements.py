@@ -52,6 +52,8 @@ ASKING = ("looking for", "look for", "seeking", "seek", "sourcing", "source", "n
           "procure", "partner for", "supplier for", "찾", "구매", "구입", "수입", "필요", "관심",
           "조달", "원합니다", "검토")
 _WORD = re.compile(r"\w+")
+CERTIFICATION_WORDS = ("certif", "인증", "registered", "registration", "등록", "marking",
+                       "marked", "compliance", "compliant", "listed", "clearance", "approval")
 
 
 @dataclass
@@ -122,6 +124,26 @@ def extract(text: str, names: list[str]) -> Requirements:
     return out
 
 
+def need_text(text: str, names: list[str]) -> str:
+    """What is sought, without what it must hold: sentences that only state requirements are
+    left out and certification names removed, so that neither the meaning nor the words of
+    "Halal is mandatory" make a Halal product of another kind look relevant (the
+    certification signal judges certificates). The text itself when nothing is left."""
+    terms = vocabulary(names)
+    kept = []
+    for sentence in _SENTENCES.split(text or ""):
+        if not sentence.strip() or _only_conditions(sentence, terms):
+            continue
+        for term in sorted(terms, key=len, reverse=True):
+            pattern = _PATTERNS.get(term) or _PATTERNS.setdefault(term, _term_pattern(term))
+            if term.isascii() and len(term) <= 3 and not _is_acronym(sentence, term):
+                continue
+            sentence = pattern.sub(" ", sentence)
+        kept.append(" ".join(sentence.split()))
+    stripped = " ".join(part for part in kept if _WORD.search(part))
+    return stripped if len(_WORD.findall(stripped)) >= 1 else (text or "").strip()
+
+
 def split_needs(text: str, names: list[str] | None = None) -> list[str]:
     """The separate needs stated in `text`, or `[text]` when it states one: sentences that ask
     for something, split further where a new need is joined on ("as well as", "plus", "and a
@@ -130,7 +152,7 @@ def split_needs(text: str, names: list[str] | None = None) -> list[str]:
     needs = []
     for sentence in _SENTENCES.split(text or ""):
         sentence = sentence.strip(" ,.")
-        if not sentence or not _has(sentence, ASKING) or _only_conditions(sentence):
+        if not sentence or not _has(sentence, ASKING) or _only_conditions(sentence, terms):
             continue
         for piece in _NEED_BREAKS.split(sentence):
             piece = piece.strip(" ,.")
@@ -138,14 +160,29 @@ def split_needs(text: str, names: list[str] | None = None) -> list[str]:
             for name in _mentions(piece, terms):
                 rest = re.sub(re.escape(name), " ", rest, flags=re.IGNORECASE)
             words = _WORD.findall(rest)
-            if len(words) >= 2 and not _only_conditions(piece):
-                needs.append(piece)
+            if len(words) >= 2 and not _only_conditions(piece, terms):
+                needs.append(need_text(piece, names or []))
     return needs if len(needs) > 1 else [text.strip()] if text and text.strip() else []
 
 
-def _only_conditions(piece: str) -> bool:
-    """A requirement sentence ("Halal is mandatory", "FDA 등록 필수") rather than a need."""
+STOPWORDS = frozenset((
+    "a", "an", "and", "are", "as", "be", "by", "for", "from", "have", "has", "is", "it", "its",
+    "must", "of", "on", "or", "our", "the", "their", "this", "to", "we", "with", "will",
+    "would", "should", "all", "any", "being", "been", "은", "는", "이", "가", "을", "를", "도"))
+
+
+def _only_conditions(piece: str, terms: dict[str, str] | None = None) -> bool:
+    """A requirement sentence ("Halal is mandatory", "FDA 등록 필수") rather than a need: a
+    cue word, a certification (named, or certification words), and little else (at most
+    four other words)."""
     lowered = piece.casefold()
-    return (_has(piece, MANDATORY) or _has(piece, PREFERRED) or _has(piece, NOT_ASKED)) and \
-        any(cue in lowered for cue in ("certif", "인증", "registered", "등록", "marking",
-                                       "compliance", "listed", "clearance", "approval"))
+    if not (_has(piece, MANDATORY) or _has(piece, PREFERRED) or _has(piece, NOT_ASKED)):
+        return False
+    named = _mentions(piece, terms) if terms else []
+    if not named and not any(cue in lowered for cue in CERTIFICATION_WORDS):
+        return False
+    rest = lowered
+    for name in named:
+        rest = rest.replace(name.casefold(), " ")
+    words = [w for w in _WORD.findall(rest) if w not in STOPWORDS]
+    return len(words) <= 4

@@ -30,6 +30,7 @@ class Weights:
     need: float = 0.3           # share of the best single need in the meaning signal
     lexical_ko: float = 2.0     # bigram BM25 of the query's Korean words (0-1 of its ceiling)
     lexical_en: float = 0.5     # the same of its other (English) words
+    name: float = 1.0           # share of the product's name (IDF-weighted) the query holds
     hs: float = 1.0             # HS agreement: subheading 1, heading .6, chapter .25
     missing: float = 0.3        # relevance lost for missing every mandatory certification
     preferred: float = 0.1      # relevance gained for holding every preferred one
@@ -146,10 +147,12 @@ class Rows:
     rows: np.ndarray
     lexical: object          # CSR rows of table.lexical
     certifications: np.ndarray  # dense (rows, certifications) 0/1
+    names: object = None     # CSR rows of table.name_weights
 
     @classmethod
     def of(cls, table: ProductTable, rows: np.ndarray) -> "Rows":
-        return cls(rows, table.lexical[rows], table.certifications[rows].toarray())
+        names = table.name_weights[rows] if table.name_weights is not None else None
+        return cls(rows, table.lexical[rows], table.certifications[rows].toarray(), names)
 
 
 def _lexical(sliced: "Rows", vector, ceiling: float) -> np.ndarray:
@@ -169,9 +172,20 @@ def features(table: ProductTable, rows: "np.ndarray | Rows", semantic: "Semantic
             "lexical": _lexical(sliced, buyer.query, buyer.ceiling),
             "lexical_ko": _lexical(sliced, *scripts[0]),
             "lexical_en": _lexical(sliced, *scripts[1]),
+            "name": _name_coverage(table, sliced, buyer),
             "levels": levels, "which": which,
             "mandatory": _share(table, sliced, buyer.required),
             "preferred": _share(table, sliced, buyer.preferred)}
+
+
+def _name_coverage(table: ProductTable, sliced: "Rows", buyer: BuyerFacts) -> np.ndarray:
+    """Per row, the IDF-weighted share of the product's name terms found in the query: 1 for
+    a product named literally what the buyer asks for ("포기김치", "buckwheat noodles")."""
+    if sliced.names is None or not len(sliced.rows) or not buyer.query.nnz:
+        return np.zeros(len(sliced.rows), dtype=np.float32)
+    held = row_dots(sliced.names, buyer.query.indices, np.ones(buyer.query.nnz, np.float32))
+    norms = table.name_norms[sliced.rows]
+    return np.where(norms > 0, held / np.maximum(norms, 1e-6), 0.0).astype(np.float32)
 
 
 def _share(table: ProductTable, sliced: "Rows", names: list[str]) -> np.ndarray:
@@ -189,6 +203,7 @@ def combine(found: dict, weights: Weights = WEIGHTS) -> np.ndarray:
     relevance = (found["semantic"].standard(weights.need)
                  + weights.lexical_ko * found["lexical_ko"]
                  + weights.lexical_en * found["lexical_en"]
+                 + weights.name * found["name"]
                  + weights.hs * HS_CREDIT[found["levels"]])
     factor = ((1 - weights.missing * (1 - found["mandatory"]))
               * (1 + weights.preferred * found["preferred"]))

@@ -13,7 +13,7 @@ from app.catalogue.models import Certification, Product
 from app.extensions import db
 from app.matching.embedders import Embedder
 from app.matching.models import BuyerEmbedding, DataVersion, ProductEmbedding
-from app.matching.requirements import split_needs
+from app.matching.requirements import need_text, split_needs
 from app.matching.texts import buyer_text, product_text, text_hash
 
 Progress = Callable[[int, int], None]
@@ -52,7 +52,9 @@ def sync_embeddings(kind: str, embedder: Embedder, progress: Progress | None = N
         .order_by(model.id)).all()
     existing = {record.id: current for record, current in stale if current is not None}
     stale = [record for record, _current in stale]
-    text_of = product_text if kind == "product" else buyer_text
+    names = list(db.session.scalars(select(Certification.name))) if kind == "buyer" else []
+    text_of = product_text if kind == "product" else (
+        lambda buyer: need_text(buyer_text(buyer), names))
     now = utcnow()
     todo = []
     for record in stale:
@@ -64,7 +66,6 @@ def sync_embeddings(kind: str, embedder: Embedder, progress: Progress | None = N
         else:
             todo.append((record.id, text, digest, current))
     query_kind = "query" if kind == "buyer" else "passage"
-    names = list(db.session.scalars(select(Certification.name))) if kind == "buyer" else []
     done = 0
     batch = BATCH if not commit else 64
     for start in range(0, len(todo), batch):
