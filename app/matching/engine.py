@@ -151,7 +151,7 @@ class MatchingEngine:
 
     def buyer_vectors(self, second: bool = False) -> dict[int, np.ndarray]:
         versions = self._versions("buyer") + ((data_version("second"),) if second else ())
-        return self._cached(f"buyer_vectors{second:d}", versions,
+        return self._cached("buyer_vectors" + ("_second" if second else ""), versions,
                             lambda: self._load_buyer_vectors(second))
 
     def _load_buyer_vectors(self, second: bool) -> dict[int, np.ndarray]:
@@ -163,7 +163,7 @@ class MatchingEngine:
         """Per buyer whose text states several needs: a vector per need."""
         model = self.model(second)
         versions = self._versions("buyer") + ((data_version("second"),) if second else ())
-        return self._cached(f"needs{second:d}", versions,
+        return self._cached("needs" + ("_second" if second else ""), versions,
                             lambda: load_needs(model.name, model.dim))
 
     def product_vectors(self, product_ids: np.ndarray, second: bool = False) -> np.ndarray:
@@ -179,7 +179,7 @@ class MatchingEngine:
                 ids = np.sort(np.random.default_rng(0).choice(ids, REFERENCE, replace=False))
             return self.product_vectors(ids, second) if len(ids) else np.zeros((0, 1))
 
-        return self._cached(f"reference{second:d}",
+        return self._cached("reference" + ("_second" if second else ""),
                             (self.space("product", second=second).version,), sample)
 
     def path(self, kind: str, second: bool = False) -> Path:
@@ -295,6 +295,11 @@ class MatchingEngine:
             self.space(kind)
         self.buyer_facts()
         self.buyer_vectors()
+        self.need_vectors()
+        from app.matching.ranking import buyer_scales, certification_names
+
+        certification_names()
+        buyer_scales(False)
 
     def rebuild(self, progress: Callable[[str, int, int], None] | None = None,
                 kinds: tuple[str, ...] = KINDS, second: bool = False) -> dict[str, int]:

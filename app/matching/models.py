@@ -105,6 +105,12 @@ class MatchResult(db.Model):
     score: Mapped[float] = mapped_column(Float)
 
     run: Mapped[MatchRun] = relationship(back_populates="results")
+
+    @property
+    def percent(self) -> int:
+        from app.matching.scoring import shown_percent
+
+        return shown_percent(self.score)
     buyer: Mapped[Buyer] = relationship()
     company: Mapped[Company] = relationship()
 

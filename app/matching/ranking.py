@@ -67,6 +67,15 @@ def fused_available(second: bool = True) -> bool:
     return second and matching.second_ready()
 
 
+def ranking_mode() -> str:
+    """"both" (fused), "pending" (fast model while the second model's job runs) or "fast"
+    (no second model configured): the match pages say which ranking they show."""
+    matching = engine()
+    if not matching.second_spec:
+        return "fast"
+    return "both" if matching.second_ready() else "pending"
+
+
 def rank_query(query: MatchQuery, *, limit: int = 20, weights: Weights = WEIGHTS,
                second: bool = True, declined: set[int] | frozenset = frozenset()
                ) -> list[PairScore]:
@@ -177,8 +186,8 @@ def buyer_scales(second: bool) -> dict[int, tuple]:
                            if buyer_id in needs else None)
                 for n, buyer_id in enumerate(ids)}
 
-    return matching.cached(f"buyer_scales{second:d}", ("product", "buyer"), compute,
-                           second=second)
+    name = "buyer_scales" + ("_second" if second else "")
+    return matching.cached(name, ("product", "buyer"), compute, second=second)
 
 
 def buyer_query(buyer_id: int, facts: BuyerFacts, *, second: bool = True,

@@ -15,6 +15,7 @@ and was dropped. Leave-one-buyer-out nDCG@10 of the search is 0.942: what to exp
 the weights were not chosen on.
 """
 
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -51,6 +52,15 @@ class Semantic:
     scale: list[tuple[float, float]] = field(default_factory=list)   # per model: mean, sd
     needs: list[np.ndarray] = field(default_factory=list)   # per model: (needs, rows)
     need_scale: list[tuple[np.ndarray, np.ndarray]] = field(default_factory=list)
+
+    def best_need(self) -> np.ndarray | None:
+        """Per row, the need it answers best (when the text states several), else None."""
+        if not self.needs:
+            return None
+        per_need = np.mean([standardise(sims, *self._scale(self.need_scale, i, sims, axis=1))
+                            for i, sims in enumerate(self.needs)], axis=0)
+        whole = self.standard(0.0)
+        return np.where(per_need.max(axis=0) > whole, per_need.argmax(axis=0), -1)
 
     def standard(self, need: float) -> np.ndarray:
         """Whole-text z-score averaged over the models, mixed with the best need's."""
@@ -92,6 +102,8 @@ class ProductEvidence:
     certifications_met: list[str]
     score: float
     preferred_met: list[str] = field(default_factory=list)
+    need: int | None = None    # the buyer's need (index) this product answers best, if any
+    named: bool = False        # its name is what the buyer's text asks for
 
 
 @dataclass
@@ -106,6 +118,15 @@ class PairScore:
     @property
     def best(self) -> ProductEvidence:
         return self.products[0]
+
+    @property
+    def percent(self) -> int:
+        return shown_percent(self.score)
+
+
+def shown_percent(score: float) -> int:
+    """The score shown to people, 0-99: rises with the score, whatever its scale."""
+    return min(99, round(100 * (1 - math.exp(-max(score, 0.0) / 2))))
 
 
 def hs_levels(table: ProductTable, rows: np.ndarray, codes: list[str]
@@ -252,6 +273,8 @@ def aggregate(table: ProductTable, rows: np.ndarray, features: dict[str, np.ndar
     ranking = np.argsort(-company_scores, kind="stable")
     pairs = []
     required, preferred = set(buyer.required), set(buyer.preferred)
+    semantic = features.get("semantic")
+    needs = semantic.best_need() if isinstance(semantic, Semantic) else None
     for group in ranking:
         company = int(firsts[group])
         if company in skip:
@@ -275,6 +298,8 @@ def aggregate(table: ProductTable, rows: np.ndarray, features: dict[str, np.ndar
                 hs_code=code,
                 certifications_met=sorted(n for n in held if n.casefold() in required),
                 score=float(scores[member]),
-                preferred_met=sorted(n for n in held if n.casefold() in preferred)))
+                preferred_met=sorted(n for n in held if n.casefold() in preferred),
+                need=int(needs[member]) if needs is not None and needs[member] >= 0 else None,
+                named=bool(features["name"][member] >= 0.8) if "name" in features else False))
         pairs.append(pair)
     return pairs
