@@ -31,7 +31,7 @@ from _setup import SHARED, scorer, scratch_app
 TOP = 10
 CACHE = Path("/tmp/expomatch-bench-vectors")
 GRID = {"need": [0.0, 0.5, 1.0], "lexical_ko": [0.0, 1.0, 2.0],
-        "lexical_en": [0.0, 0.5], "name": [0.0, 0.5, 1.0], "hs": [0.0, 0.5, 1.0, 2.0],
+        "lexical_en": [0.0, 0.5], "name": [0.0, 0.5, 1.0], "hs": [0.0, 1.0, 2.0, 3.0],
         "missing": [0.0, 0.3, 0.5], "preferred": [0.0, 0.1], "export": [0.0, 0.1]}
 V1_HS = np.array([0.0, 0.4, 0.7, 1.0], dtype=np.float32)
 
@@ -275,6 +275,9 @@ def main() -> int:
     print(f"\nweight grid: {len(chosen)} settings evaluated in "
           f"{time.perf_counter() - started:.0f}s over {len(pooled)} buyers of "
           f"{len(all_cases)} set(s) pooled; best in-sample: {asdict(chosen[best])}")
+    print("best settings in-sample:")
+    for i in np.argsort(-table.mean(axis=1), kind="stable")[:8]:
+        print(f"  {table[i].mean():.4f}  {asdict(chosen[i])}")
     print("each weight's profile (best pooled nDCG@10 over the others, per value):")
     for name, values in GRID.items():
         best_at = {v: max(table[i].mean() for i, w in enumerate(chosen)

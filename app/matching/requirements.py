@@ -106,22 +106,50 @@ def _has(clause: str, cues: tuple[str, ...]) -> bool:
 
 def extract(text: str, names: list[str]) -> Requirements:
     """The certifications `text` asks for, mandatory or preferred, against the database's
-    certification `names` (and the synonyms of this module)."""
+    certification `names` (and the synonyms of this module). A certification takes the cue
+    of its own comma-separated part of the sentence, else the cue nearest to it."""
     terms = vocabulary(names)
     out = Requirements()
     for clause in _CLAUSES.split(text or ""):
-        if not clause or not clause.strip():
+        if not clause or not clause.strip() or _has(clause, NOT_ASKED):
             continue
-        mentioned = _mentions(clause, terms)
-        if not mentioned or _has(clause, NOT_ASKED):
-            continue
-        target = out.preferred if _has(clause, PREFERRED) and not _has(clause, MANDATORY) \
-            else out.mandatory
-        for name in mentioned:
+        for name in _mentions(clause, terms):
+            kind = _kind_at(clause, _position(clause, name, terms))
+            target = out.mandatory if kind == "mandatory" else out.preferred
             if name not in out.mandatory and name not in target:
                 target.append(name)
     out.preferred = [name for name in out.preferred if name not in out.mandatory]
     return out
+
+
+def _position(clause: str, name: str, terms: dict[str, str]) -> int:
+    """Where in `clause` the certification `name` is first named (by any of its terms)."""
+    found = [match.start() for term, spelled in terms.items() if spelled == name
+             for match in [(_PATTERNS.get(term) or _PATTERNS.setdefault(
+                 term, _term_pattern(term))).search(clause)] if match]
+    return min(found) if found else 0
+
+
+def _kind_at(clause: str, at: int) -> str:
+    """"mandatory" or "preferred": the cue of the comma part holding position `at`, else the
+    nearest cue in the clause, else mandatory (a certification named as a property)."""
+    start = clause.rfind(",", 0, at) + 1
+    end = clause.find(",", at)
+    part = clause[start:end if end >= 0 else len(clause)]
+    if _has(part, PREFERRED) and not _has(part, MANDATORY):
+        return "preferred"
+    if _has(part, MANDATORY):
+        return "mandatory"
+    lowered = clause.casefold()
+    nearest, kind = len(clause) + 1, "mandatory"
+    for cues, label in ((MANDATORY, "mandatory"), (PREFERRED, "preferred")):
+        for cue in cues:
+            position = lowered.find(cue.strip())
+            while position >= 0:
+                if abs(position - at) < nearest:
+                    nearest, kind = abs(position - at), label
+                position = lowered.find(cue.strip(), position + 1)
+    return kind
 
 
 def need_text(text: str, names: list[str]) -> str:

@@ -28,14 +28,14 @@ class Weights:
     """Free parameters of the ranking, in units of the standardised meaning signal (one
     standard deviation of the buyer's similarity over the catalogue)."""
 
-    need: float = 0.3           # share of the best single need in the meaning signal
+    need: float = 1.0           # share of the best single need in the meaning signal
     lexical_ko: float = 2.0     # bigram BM25 of the query's Korean words (0-1 of its ceiling)
     lexical_en: float = 0.5     # the same of its other (English) words
-    name: float = 1.0           # share of the product's name (IDF-weighted) the query holds
-    hs: float = 1.0             # HS agreement: subheading 1, heading .6, chapter .25
+    name: float = 0.5           # share of the product's name (IDF-weighted) the query holds
+    hs: float = 2.0             # HS agreement: subheading 1, heading .6, chapter .25
     missing: float = 0.3        # relevance lost for missing every mandatory certification
     preferred: float = 0.1      # relevance gained for holding every preferred one
-    export: float = 0.1         # the supplier already exports to the buyer's country
+    export: float = 0.0         # the supplier already exports to the buyer's country
 
 
 WEIGHTS = Weights()
