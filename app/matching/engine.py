@@ -5,6 +5,7 @@ version with the one its indexes reflect: a moved version is caught up increment
 rebuild, or by loading a newer index file another worker saved), never served stale.
 """
 
+import itertools
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -31,6 +32,8 @@ from app.matching.vectors import (
 
 KINDS = ("product", "buyer")
 REFERENCE = 2_000  # products a buyer's similarities are standardised over
+RESAMPLE_SHARE = 0.05  # the sample is drawn again when the catalogue grew or shrank this much
+_TOKENS = itertools.count(1)
 
 
 @dataclass
@@ -125,10 +128,12 @@ class MatchingEngine:
     def _versions(self, *kinds: str) -> tuple[str, ...]:
         return tuple(self.space(kind).version for kind in kinds)
 
-    def cached(self, name: str, kinds: tuple[str, ...], build, second: bool = False):
+    def cached(self, name: str, kinds: tuple[str, ...], build, second: bool = False,
+               extra: tuple = ()):
         """`build()` once per data version of the given sides (for what is derived from
-        them, such as the filters of the match pages), and of the second model's vectors."""
-        extra = (data_version("second"),) if second else ()
+        them, such as the filters of the match pages), of the second model's vectors, and of
+        whatever else `extra` holds."""
+        extra = ((data_version("second"),) if second else ()) + extra
         return self._cached(name, self._versions(*kinds) + extra, build)
 
     def product_table(self) -> ProductTable:
@@ -170,17 +175,27 @@ class MatchingEngine:
         index = self.space("product", second=second).index
         return np.vstack([index.reconstruct(int(pid)) for pid in product_ids])
 
-    def reference(self, second: bool = False) -> np.ndarray:
+    def reference(self, second: bool = False) -> tuple[np.ndarray, int]:
         """Vectors of up to REFERENCE products (a fixed sample), over which a buyer's
-        similarities are standardised: the same scale whichever side asks."""
-        def sample() -> np.ndarray:
-            ids = self.space("product", second=second).index.ids()
+        similarities are standardised (the same scale whichever side asks), and a token that
+        moves when they do: drawn again only when the catalogue's size moved by more than
+        RESAMPLE_SHARE since (one edit does not move a catalogue's spread of similarities,
+        and recomputing every buyer's scale per edit would cost every edit)."""
+        name = "reference" + ("_second" if second else "")
+        index = self.space("product", second=second).index
+        cached = self._derived.get(name)
+        if cached is not None and cached[0][0] == self.model(second).name and \
+                abs(len(index) - cached[0][1]) <= RESAMPLE_SHARE * max(cached[0][1], 1) and \
+                (len(index) > 0) == (cached[0][1] > 0):
+            return cached[1]
+        with self._lock:
+            ids = index.ids()
             if len(ids) > REFERENCE:
                 ids = np.sort(np.random.default_rng(0).choice(ids, REFERENCE, replace=False))
-            return self.product_vectors(ids, second) if len(ids) else np.zeros((0, 1))
-
-        return self._cached("reference" + ("_second" if second else ""),
-                            (self.space("product", second=second).version,), sample)
+            vectors = self.product_vectors(ids, second) if len(ids) else np.zeros((0, 1))
+            value = (vectors, next(_TOKENS))
+            self._derived[name] = ((self.model(second).name, len(index)), value)
+            return value
 
     def path(self, kind: str, second: bool = False) -> Path:
         name = self.model(second).name

@@ -160,7 +160,7 @@ def _aligned(queries: np.ndarray, sims: np.ndarray, ids: np.ndarray, candidates:
 def _scales(queries: np.ndarray, second: bool, split: bool = True) -> tuple:
     """Mean and spread of each query's similarities over the reference products: of the
     first (the whole text) and of the others (its needs), or of all when not `split`."""
-    reference = engine().reference(second)
+    reference, _token = engine().reference(second)
     if not len(reference) or reference.shape[1] != queries.shape[1]:
         means, sds = np.zeros(len(queries)), np.ones(len(queries))
     else:
@@ -172,7 +172,8 @@ def _scales(queries: np.ndarray, second: bool, split: bool = True) -> tuple:
 
 def buyer_scales(second: bool) -> dict[int, tuple]:
     """Per buyer: ((mean, sd) of the whole text, (means, sds) of its needs) over the
-    reference products, computed for every buyer at once per data version."""
+    reference products, computed for every buyer at once per buyer data version and
+    reference sample."""
     matching = engine()
 
     def compute() -> dict[int, tuple]:
@@ -187,7 +188,8 @@ def buyer_scales(second: bool) -> dict[int, tuple]:
                 for n, buyer_id in enumerate(ids)}
 
     name = "buyer_scales" + ("_second" if second else "")
-    return matching.cached(name, ("product", "buyer"), compute, second=second)
+    token = matching.reference(second)[1]
+    return matching.cached(name, ("buyer",), compute, second=second, extra=(token,))
 
 
 def buyer_query(buyer_id: int, facts: BuyerFacts, *, second: bool = True,
