@@ -50,6 +50,7 @@ class ProductTable:
     names: sparse.csr_matrix | None = None   # 1 where a product's names hold the term
     name_weights: sparse.csr_matrix | None = None  # the same weighted by IDF
     name_norms: np.ndarray = field(default_factory=lambda: np.empty(0, np.float32))
+    _postings: sparse.csc_matrix | None = None
 
     @classmethod
     def load(cls, previous: "ProductTable | None" = None) -> "ProductTable":
@@ -86,6 +87,8 @@ class ProductTable:
         table = cls(ids, company_ids, hs, certifications, lexical, idf, columns, names,
                     {cid: frozenset(codes) for cid, codes in markets.items()}, stamps=stamps,
                     counts=counts, lexical_generation=generation, names=name_terms)
+        if same_terms:
+            table._postings = previous._postings
         weighted = name_terms.multiply(idf[None, :]).tocsr().astype(np.float32)
         table.name_weights = weighted
         table.name_norms = np.asarray(weighted.sum(axis=1)).ravel()
@@ -94,6 +97,13 @@ class ProductTable:
         for chunk in np.split(order, bounds) if n else []:
             table.company_rows[int(company_ids[chunk[0]])] = chunk
         return table
+
+    def postings(self) -> sparse.csc_matrix:
+        """`lexical` by term (CSC), built on first use and kept with the table."""
+        if self._postings is None:
+            self._postings = self.lexical.tocsc()
+            self._postings.sort_indices()
+        return self._postings
 
     def certification_names_of(self, row: int) -> list[str]:
         """Names of the certifications a product row holds (read from the CSR arrays: row

@@ -176,10 +176,34 @@ class Rows:
         return cls(rows, table.lexical[rows], table.certifications[rows].toarray(), names)
 
 
-def _lexical(sliced: "Rows", vector, ceiling: float) -> np.ndarray:
-    if ceiling <= 0 or not len(sliced.rows):
+POSTINGS_ABOVE = 256  # rows above which term postings beat matching the rows' own terms
+
+
+def _lexical(table: ProductTable, sliced: "Rows", vector, ceiling: float) -> np.ndarray:
+    """Bigram BM25 of the query `vector` per row, relative to its `ceiling`, at most 1."""
+    if ceiling <= 0 or not len(sliced.rows) or not vector.nnz:
         return np.zeros(len(sliced.rows), dtype=np.float32)
-    return np.minimum(1.0, row_dots(sliced.lexical, vector.indices, vector.data) / ceiling)
+    if len(sliced.rows) > POSTINGS_ABOVE:
+        raw = postings_dots(table.postings(), vector.indices, vector.data)[sliced.rows]
+    else:
+        raw = row_dots(sliced.lexical, vector.indices, vector.data)
+    return np.minimum(1.0, raw / ceiling).astype(np.float32)
+
+
+def postings_dots(postings, columns: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """Every product's dot product with a sparse query, from the CSC matrix of the products'
+    terms: reads only the postings of the query's terms (a query scoring thousands of rows
+    by their own terms read every term of every row: 60 ms at 10,000 products)."""
+    starts, ends = postings.indptr[columns], postings.indptr[columns + 1]
+    lengths = ends - starts
+    total = int(lengths.sum())
+    if not total:
+        return np.zeros(postings.shape[0], dtype=np.float32)
+    offsets = np.repeat(starts - np.r_[0, np.cumsum(lengths)[:-1]], lengths)
+    at = offsets + np.arange(total)
+    weights = postings.data[at] * np.repeat(values, lengths)
+    return np.bincount(postings.indices[at], weights=weights,
+                       minlength=postings.shape[0]).astype(np.float32)
 
 
 def features(table: ProductTable, rows: "np.ndarray | Rows", semantic: "Semantic",
@@ -190,9 +214,8 @@ def features(table: ProductTable, rows: "np.ndarray | Rows", semantic: "Semantic
     levels, which = hs_levels(table, rows, buyer.hs_codes)
     scripts = buyer.scripts or ((buyer.query, buyer.ceiling), (buyer.query, 0.0))
     return {"semantic": semantic, "similarity": semantic.whole[0],
-            "lexical": _lexical(sliced, buyer.query, buyer.ceiling),
-            "lexical_ko": _lexical(sliced, *scripts[0]),
-            "lexical_en": _lexical(sliced, *scripts[1]),
+            "lexical_ko": _lexical(table, sliced, *scripts[0]),
+            "lexical_en": _lexical(table, sliced, *scripts[1]),
             "name": _name_coverage(table, sliced, buyer),
             "levels": levels, "which": which,
             "mandatory": _share(table, sliced, buyer.required),

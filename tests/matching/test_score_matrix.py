@@ -85,3 +85,20 @@ def test_buyer_terms_are_weighted_again_only_when_product_texts_change(matching,
         old, new = facts[buyer.id], fresh()[buyer.id]
         assert (old.query != new.query).nnz == 0
         assert old.ceiling == pytest.approx(new.ceiling)
+
+
+def test_postings_give_what_each_rows_own_terms_give():
+    """Scoring many rows reads the query terms' postings; few rows, their own terms: the same
+    figures either way."""
+    from scipy import sparse
+
+    from app.matching.scoring import postings_dots, row_dots
+
+    rng = np.random.default_rng(5)
+    matrix = sparse.random(700, 5_000, density=0.02, format="csr", random_state=6,
+                           dtype=np.float32)
+    columns = np.unique(rng.choice(5_000, 60))
+    values = rng.uniform(0.5, 3, len(columns)).astype(np.float32)
+    np.testing.assert_allclose(postings_dots(matrix.tocsc(), columns, values),
+                               row_dots(matrix, columns, values), rtol=1e-5, atol=1e-6)
+    assert (row_dots(matrix, columns, values) > 0).sum() > 100
