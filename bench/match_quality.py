@@ -357,7 +357,10 @@ def check_served(app, cases: list[BuyerCase]) -> str:
         if case is None:
             continue
         served = [refs[p.company_id] for p in rank_suppliers(buyer, limit=TOP, second=False)]
-        same += served == ranking(case, new_scores(case, WEIGHTS, 0), WEIGHTS.export)
+        evaluated = ranking(case, new_scores(case, WEIGHTS, 0), WEIGHTS.export)
+        same += served == evaluated
+        if served != evaluated:
+            print(f"  {case.ref}: served {served} / evaluated {evaluated}")
     return f"{same}/{len(cases)} buyers"
 
 

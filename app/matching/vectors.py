@@ -53,8 +53,8 @@ def sync_embeddings(kind: str, embedder: Embedder, progress: Progress | None = N
     existing = {record.id: current for record, current in stale if current is not None}
     stale = [record for record, _current in stale]
     names = list(db.session.scalars(select(Certification.name))) if kind == "buyer" else []
-    text_of = product_text if kind == "product" else (
-        lambda buyer: need_text(buyer_text(buyer), names))
+    # A buyer's vector is of what is sought (need_text), its needs' of the text as written.
+    text_of = product_text if kind == "product" else buyer_text
     now = utcnow()
     todo = []
     for record in stale:
@@ -70,7 +70,8 @@ def sync_embeddings(kind: str, embedder: Embedder, progress: Progress | None = N
     batch = BATCH if not commit else 64
     for start in range(0, len(todo), batch):
         chunk = todo[start:start + batch]
-        vectors = embedder.embed([text for _id, text, _h, _c in chunk], kind=query_kind)
+        vectors = embedder.embed([need_text(text, names) if kind == "buyer" else text
+                                  for _id, text, _h, _c in chunk], kind=query_kind)
         for (record_id, text, digest, current), vector in zip(chunk, vectors, strict=True):
             blob = np.asarray(vector, dtype=np.float32).tobytes()
             values = {"text_hash": digest, "vector": blob, "embedded_at": now}
