@@ -261,10 +261,14 @@ def main() -> int:
             started = time.perf_counter()
             cases = cases_of(data, score.load_qrels(data / "qrels.csv"), models)
             served = check_served(app, cases)
+            partners = partner_figures(data)
         all_cases.append(cases)
         print(f"{data}: {len(cases)} buyers judged ({sum(c.language == 'ko' for c in cases)} "
               f"writing Korean), signals in {time.perf_counter() - started:.0f}s; "
               f"served ranking equals the evaluated one: {served}")
+        if partners:
+            print(f"  partner searches between SMEs (rank_query, fast model, no Buyer row): "
+                  f"{partners}")
     from app.matching.scoring import WEIGHTS
 
     pooled = [case for cases in all_cases for case in cases]
@@ -337,6 +341,50 @@ def print_classes(path: Path, cases: list[BuyerCase], held: np.ndarray, systems:
 def _by_language(values, cases: list[BuyerCase], language: str) -> str:
     chosen = [v for v, case in zip(values, cases, strict=True) if case.language == language]
     return f"{np.mean(chosen):.3f}" if chosen else "  -  "
+
+
+def partner_figures(data: Path) -> str:
+    """nDCG@10, R@10, MRR@10, P@5 of ranking.rank_query on the set's partner searches (the
+    searching SME excluded), when the set has them."""
+    import csv
+
+    from sqlalchemy import select
+
+    from app.catalogue.models import Company
+    from app.extensions import db
+    from app.matching.ranking import MatchQuery, rank_query
+
+    path, judged = data / "partners.csv", data / "partner_qrels.csv"
+    if not path.exists() or not judged.exists():
+        return ""
+    qrels = _partner_qrels(judged)
+    ids = dict(db.session.execute(select(Company.supplier_ref, Company.id)).all())
+    refs = {v: k for k, v in ids.items()}
+    run = {}
+    with path.open(encoding="utf-8", newline="") as source:
+        for row in csv.DictReader(source):
+            query = MatchQuery(
+                text=row["looking_for"], language=row["language"] or "ko",
+                required=[n.strip() for n in row["required_certifications"].split(";")
+                          if n.strip()],
+                hs_codes=[c.strip() for c in row["hs_codes"].split(";") if c.strip()],
+                exclude={ids[row["supplier_ref"]]} if row["supplier_ref"] in ids else set())
+            run[row["partner_ref"]] = [refs[p.company_id]
+                                       for p in rank_query(query, limit=TOP, second=False)]
+    figures = mean(scorer().score_one(j, run.get(ref, [])) for ref, j in qrels.items())
+    return (f"{len(qrels)} searches: nDCG@10 {figures[0]:.3f}  R@10 {figures[1]:.3f}  "
+            f"MRR@10 {figures[2]:.3f}  P@5 {figures[3]:.3f}")
+
+
+def _partner_qrels(path: Path) -> dict:
+    import csv
+
+    out: dict[str, dict[str, int]] = {}
+    with path.open(encoding="utf-8", newline="") as source:
+        for row in csv.DictReader(source):
+            if int(row["grade"]) > 0:
+                out.setdefault(row["partner_ref"], {})[row["supplier_ref"]] = int(row["grade"])
+    return out
 
 
 def check_served(app, cases: list[BuyerCase]) -> str:
