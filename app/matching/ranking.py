@@ -143,17 +143,18 @@ def _vectors(query: MatchQuery, second: bool) -> tuple[np.ndarray, np.ndarray | 
 
 def _aligned(queries: np.ndarray, sims: np.ndarray, ids: np.ndarray, candidates: np.ndarray,
              second: bool) -> np.ndarray:
-    """(queries, candidates) cosines: from the search where it found the candidate, computed
-    from the stored vector where it did not (an approximate search of another query did)."""
+    """(queries, candidates) cosines from the searches. A candidate one query's search did
+    not return (another query's did: a need, or the other model) gets that query's lowest
+    returned cosine, which bounds it from above: reading its vector from an approximate
+    index costs more than the rest of the ranking."""
     out = np.full((len(queries), len(candidates)), np.nan, dtype=np.float32)
     for row in range(len(queries)):
         keep = ids[row] >= 0
         at = np.searchsorted(candidates, ids[row][keep])
         out[row, at] = sims[row][keep]
-    missing = np.flatnonzero(np.isnan(out).any(axis=0))
-    if len(missing):
-        vectors = engine().product_vectors(candidates[missing], second)
-        out[:, missing] = queries @ vectors.T
+        missing = np.isnan(out[row])
+        if missing.any():
+            out[row, missing] = sims[row][keep].min() if keep.any() else -1.0
     return out
 
 
