@@ -48,6 +48,7 @@ def create_app(config: type[Config] | None = None, **overrides: Any) -> Flask:
     from app.matching import compaction as matching_compaction
     from app.matching import engine as matching_engine
     from app.matching import jobs as matching_jobs
+    from app.matching import second as matching_second
     from app.matching import views as matching_views
     from app.web import templating
     from app.web.errors import register_error_handlers
@@ -73,6 +74,7 @@ def create_app(config: type[Config] | None = None, **overrides: Any) -> Flask:
     job_runner.register("prematch", matching_jobs.prematch)
     job_runner.register("schedule", expo_jobs.schedule)
     job_runner.register(matching_compaction.KIND, matching_compaction.compact)
+    job_runner.register(matching_second.KIND, matching_second.embed)
     for module in (main_views, auth_views, catalogue_views, buyers_views, matching_views,
                    job_views, expo_views, commerce_blueprint):
         app.register_blueprint(module.bp)

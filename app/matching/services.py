@@ -22,10 +22,21 @@ from app.matching.models import (
     MatchRun,
     Preference,
 )
+from app.matching.ranking import (  # noqa: F401 - EXACT_UP_TO, CANDIDATES: benchmarks
+    CANDIDATES,
+    EXACT_UP_TO,
+    buyer_query,
+    buyer_scales,
+    candidate_count,
+    fused_available,
+    rank_query,
+    stacked,
+)
 from app.matching.scoring import (
     WEIGHTS,
     PairScore,
     Rows,
+    Semantic,
     Weights,
     aggregate,
     product_scores,
@@ -33,8 +44,6 @@ from app.matching.scoring import (
 )
 
 DECLINE_PENALTY = 0.15  # a declined request costs about what a held certification earns
-EXACT_UP_TO = 20_000   # below this many products every product is scored: exact ranking
-CANDIDATES = 2_000     # above it, the products nearest in meaning are scored
 PREMATCH_BATCH = 256   # buyers per index search when pre-matching everyone
 
 
@@ -62,37 +71,16 @@ def excluded_buyers(company_id: int) -> set[int]:
 
 
 def rank_suppliers(buyer: Buyer, *, limit: int = 20, weights: Weights = WEIGHTS,
-                   exclude: set[int] | None = None) -> list[PairScore]:
-    """The suppliers best for `buyer`, best first."""
-    matching = engine()
-    space = matching.space("product")
-    vector = matching.buyer_vector(buyer.id)
-    if vector is None or not len(space.index):
+                   exclude: set[int] | None = None, second: bool = True) -> list[PairScore]:
+    """The suppliers best for `buyer`, best first: `ranking.rank_query` with the buyer's
+    stored vectors (both models' once the second is complete, unless `second=False`)."""
+    facts = engine().buyer_facts().get(buyer.id)
+    query = None if facts is None else buyer_query(
+        buyer.id, facts, second=second, exclude=excluded_companies(buyer.id) | (exclude or set()))
+    if query is None:
         return []
-    similarities, ids = space.index.search(vector[None, :], candidate_count(len(space.index)))
-    return _rank_hits(buyer.id, similarities[0], ids[0], limit=limit, weights=weights,
-                      skip=excluded_companies(buyer.id) | (exclude or set()),
-                      declined=declined_companies(buyer.id))
-
-
-def candidate_count(products: int) -> int:
-    return products if products <= EXACT_UP_TO else CANDIDATES
-
-
-def _rank_hits(buyer_id: int, similarities: np.ndarray, ids: np.ndarray, *, limit: int,
-               weights: Weights, skip: set[int], declined: set[int]) -> list[PairScore]:
-    """Score the products a search found for one buyer and rank their suppliers."""
-    matching = engine()
-    table = matching.product_table()
-    facts = matching.buyer_facts().get(buyer_id)
-    if facts is None:
-        return []
-    keep = ids >= 0
-    rows = table.rows_of(ids[keep])
-    features = product_scores(table, rows, similarities[keep], facts, weights)
-    # Declined pairs may drop below others: take enough that the re-ranked top is exact.
-    pairs = aggregate(table, rows, features, facts, weights, limit=limit + len(declined),
-                      skip=skip)
+    declined = declined_companies(buyer.id)
+    pairs = rank_query(query, limit=limit, weights=weights, second=second, declined=declined)
     return lower_declined(pairs, declined, key="company_id")[:limit]
 
 
@@ -116,22 +104,43 @@ def rank_buyers(company: Company, *, limit: int = 20, weights: Weights = WEIGHTS
             if buyer_id not in excluded and buyer_id in facts and buyer_id in buyer_vectors]
     if not kept:
         return []
-    similarities = vectors @ np.vstack([buyer_vectors[b] for b in kept]).T  # products x buyers
+    models = [False, True] if fused_available() else [False]
+    semantics = semantics_of(table.ids[rows], kept, models)
     declined = declined_buyers(company.id)
     markets = table.export_countries.get(company.id, frozenset())
     # Every candidate's score first, all at once; the explained pairs (evidence per product)
     # only for the ones shown: building evidence for hundreds of buyers took most of the time.
     sliced = Rows.of(table, rows)
     kept_facts = [facts[buyer_id] for buyer_id in kept]
-    scores = (score_matrix(table, sliced, similarities, kept_facts, weights).max(axis=0)
+    scores = (score_matrix(table, sliced, semantics, kept_facts, weights).max(axis=0)
               + weights.export * np.array([b.country in markets for b in kept_facts])
               - DECLINE_PENALTY * np.array([b.id in declined for b in kept_facts]))
     pairs = []
     for column in np.argsort(-scores, kind="stable")[:limit].tolist():
         buyer = facts[kept[column]]
-        features = product_scores(table, sliced, similarities[:, column], buyer, weights)
+        features = product_scores(table, sliced, semantics[column], buyer, weights)
         pairs.extend(aggregate(table, rows, features, buyer, weights))
     return lower_declined(pairs, declined, key="buyer_id")
+
+
+def semantics_of(product_ids: np.ndarray, buyer_ids: list[int], models: list[bool]
+                 ) -> list[Semantic]:
+    """Per buyer, the Semantic of these products, as the buyer's own ranking computes it."""
+    matching = engine()
+    out = [Semantic([]) for _buyer in buyer_ids]
+    for model in models:
+        products = matching.product_vectors(product_ids, model)
+        vectors, needs = matching.buyer_vectors(model), matching.need_vectors(model)
+        scales = buyer_scales(model)
+        whole = products @ np.vstack([vectors[b] for b in buyer_ids]).T  # products x buyers
+        for column, buyer_id in enumerate(buyer_ids):
+            semantic = out[column]
+            semantic.whole.append(whole[:, column])
+            semantic.scale.append(scales[buyer_id][0])
+            if buyer_id in needs:
+                semantic.needs.append(needs[buyer_id] @ products.T)
+                semantic.need_scale.append(scales[buyer_id][1])
+    return out
 
 
 def declined_companies(buyer_id: int) -> set[int]:
@@ -232,26 +241,37 @@ def preferences_of_company(company_id: int) -> dict[int, str]:
 
 
 def prematch_all(*, top: int = 10, weights: Weights = WEIGHTS) -> dict[int, list[PairScore]]:
-    """Every buyer's ranking, for runs and exports: one batched index search for all buyers,
-    and preferences and declines read once, then scored exactly as `rank_suppliers` does."""
+    """Every buyer's ranking, for runs and exports: batched index searches for all buyers
+    (their texts and needs), preferences and declines read once, then scored exactly as
+    `rank_suppliers` does."""
     matching = engine()
     space = matching.space("product")
     buyer_ids = db.session.scalars(select(Buyer.id).order_by(Buyer.id)).all()
-    vectors = {buyer_id: matching.buyer_vector(buyer_id) for buyer_id in buyer_ids}
-    searched = [buyer_id for buyer_id in buyer_ids if vectors[buyer_id] is not None]
+    facts = matching.buyer_facts()
     rankings: dict[int, list[PairScore]] = {buyer_id: [] for buyer_id in buyer_ids}
-    if not searched or not len(space.index):
+    if not len(space.index):
         return rankings
     skip, declined = _pairs_by_buyer(MatchPreference, MatchPreference.choice
                                      == Preference.NO_THANKS), _pairs_by_buyer(DeclinedPair)
+    queries = {buyer_id: query for buyer_id in buyer_ids if buyer_id in facts and (
+        query := buyer_query(buyer_id, facts[buyer_id], exclude=skip.get(buyer_id, set())))}
+    searched = list(queries)
     k = candidate_count(len(space.index))
     for start in range(0, len(searched), PREMATCH_BATCH):
         chunk = searched[start:start + PREMATCH_BATCH]
-        similarities, ids = space.index.search(np.vstack([vectors[b] for b in chunk]), k)
-        for row, buyer_id in enumerate(chunk):
-            rankings[buyer_id] = _rank_hits(
-                buyer_id, similarities[row], ids[row], limit=top, weights=weights,
-                skip=skip.get(buyer_id, set()), declined=declined.get(buyer_id, set()))
+        for model in queries[chunk[0]].vectors if chunk else ():
+            rows = [stacked(queries[b].vectors[model], queries[b].needs.get(model))
+                    for b in chunk]
+            sims, ids = matching.space("product", second=model).index.search(np.vstack(rows), k)
+            at = 0
+            for buyer_id, searched_rows in zip(chunk, rows, strict=True):
+                end = at + len(searched_rows)
+                queries[buyer_id].hits[model] = (searched_rows, sims[at:end], ids[at:end])
+                at = end
+        for buyer_id in chunk:
+            refused = declined.get(buyer_id, set())
+            pairs = rank_query(queries[buyer_id], limit=top, weights=weights, declined=refused)
+            rankings[buyer_id] = lower_declined(pairs, refused, key="company_id")[:top]
     return rankings
 
 

@@ -5,14 +5,15 @@ from datetime import datetime
 
 import numpy as np
 from flask import g, has_request_context
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, func, or_, select
 
 from app.buyers.models import Buyer
-from app.catalogue.models import Product
+from app.catalogue.models import Certification, Product
 from app.core.db import utcnow
 from app.extensions import db
 from app.matching.embedders import Embedder
 from app.matching.models import BuyerEmbedding, DataVersion, ProductEmbedding
+from app.matching.requirements import need_text, split_needs
 from app.matching.texts import buyer_text, product_text, text_hash
 
 Progress = Callable[[int, int], None]
@@ -35,10 +36,13 @@ def data_version(kind: str) -> str:
     return memo[kind]
 
 
-def sync_embeddings(kind: str, embedder: Embedder, progress: Progress | None = None) -> int:
+def sync_embeddings(kind: str, embedder: Embedder, progress: Progress | None = None, *,
+                    commit: bool = False) -> int:
     """Embed records that are new or whose text changed since, and re-stamp records edited
     without a change to their text; returns how many stored vectors were written either way
-    (the caller commits them, so that no row lock outlives the catch-up)."""
+    (the caller commits them, so that no row lock outlives the catch-up; a job embedding with
+    a slow model passes `commit` to commit each batch instead). A buyer's text that states
+    several needs gets a vector per need too."""
     model, table, foreign_key = SIDES[kind]
     # Records and their current vector in one query (no IN list: PostgreSQL caps parameters).
     stale = db.session.execute(
@@ -48,6 +52,8 @@ def sync_embeddings(kind: str, embedder: Embedder, progress: Progress | None = N
         .order_by(model.id)).all()
     existing = {record.id: current for record, current in stale if current is not None}
     stale = [record for record, _current in stale]
+    names = list(db.session.scalars(select(Certification.name))) if kind == "buyer" else []
+    # A buyer's vector is of what is sought (need_text), its needs' of the text as written.
     text_of = product_text if kind == "product" else buyer_text
     now = utcnow()
     todo = []
@@ -61,21 +67,48 @@ def sync_embeddings(kind: str, embedder: Embedder, progress: Progress | None = N
             todo.append((record.id, text, digest, current))
     query_kind = "query" if kind == "buyer" else "passage"
     done = 0
-    for start in range(0, len(todo), BATCH):
-        chunk = todo[start:start + BATCH]
-        vectors = embedder.embed([text for _id, text, _h, _c in chunk], kind=query_kind)
-        for (record_id, _text, digest, current), vector in zip(chunk, vectors, strict=True):
+    batch = BATCH if not commit else 64
+    for start in range(0, len(todo), batch):
+        chunk = todo[start:start + batch]
+        vectors = embedder.embed([need_text(text, names) if kind == "buyer" else text
+                                  for _id, text, _h, _c in chunk], kind=query_kind)
+        for (record_id, text, digest, current), vector in zip(chunk, vectors, strict=True):
             blob = np.asarray(vector, dtype=np.float32).tobytes()
+            values = {"text_hash": digest, "vector": blob, "embedded_at": now}
+            if kind == "buyer":
+                needs = split_needs(text, names)
+                values["needs"] = (embedder.embed(needs, kind="query").astype(np.float32)
+                                   .tobytes() if len(needs) > 1 else None)
             if current is None:
                 db.session.add(table(**{foreign_key.key: record_id}, model=embedder.name,
-                                     text_hash=digest, vector=blob, embedded_at=now))
+                                     **values))
             else:
-                current.text_hash, current.vector, current.embedded_at = digest, blob, now
+                for key, value in values.items():
+                    setattr(current, key, value)
         done += len(chunk)
+        if commit:
+            db.session.commit()
         if progress:
             progress(done, len(todo))
     db.session.flush()
     return len(stale)
+
+
+def missing_count(kind: str, model_name: str) -> int:
+    """Records of one side without a current vector under `model_name`."""
+    model, table, foreign_key = SIDES[kind]
+    return db.session.scalar(
+        select(func.count(model.id)).select_from(model)
+        .outerjoin(table, and_(foreign_key == model.id, table.model == model_name))
+        .where(or_(table.id.is_(None), model.updated_at > table.embedded_at))) or 0
+
+
+def load_needs(model_name: str, dim: int) -> dict[int, np.ndarray]:
+    """Per buyer whose text states several needs: (needs, dim) vectors under one model."""
+    rows = db.session.execute(select(BuyerEmbedding.buyer_id, BuyerEmbedding.needs).where(
+        BuyerEmbedding.model == model_name, BuyerEmbedding.needs.is_not(None))).all()
+    return {buyer_id: np.frombuffer(blob, dtype=np.float32).reshape(-1, dim)
+            for buyer_id, blob in rows}
 
 
 def stored_ids(kind: str, model_name: str) -> np.ndarray:

@@ -20,9 +20,10 @@ from app.extensions import db
 from app.i18n import _
 from app.jobs import services as job_services
 from app.matching import services
-from app.matching.explain import explain_all
+from app.matching.explain import explain_all, stated_of
 from app.matching.forms import MatchFilterForm, PreferenceForm, RunForm
 from app.matching.models import MatchResult, MatchRun, Preference
+from app.matching.ranking import ranking_mode
 from app.web.forms import ActionForm
 
 bp = Blueprint("matching", __name__)
@@ -54,7 +55,8 @@ def for_buyer(buyer_id: int):
     event, at_event, requested = _current_event(buyer_id=buyer.id)
     return render_template(
         "matching/for_buyer.html", buyer=buyer, pairs=pairs, companies=companies,
-        explanations=explain_all(pairs), form=form,
+        explanations=explain_all(pairs), form=form, stated=stated_of(buyer),
+        ranking_mode=ranking_mode(),
         preferences=services.preferences_of_buyer(buyer.id),
         recommended=services.published_picks(buyer_id=buyer.id),
         **services.filter_choices(), preference_labels=preference_labels(), event=event,
@@ -72,7 +74,7 @@ def for_company(company_id: int):
     event, at_event, requested = _current_event(company_id=company.id)
     return render_template(
         "matching/for_company.html", company=company, pairs=pairs, buyers=buyers,
-        explanations=explain_all(pairs, viewer="supplier"),
+        explanations=explain_all(pairs, viewer="supplier"), ranking_mode=ranking_mode(),
         preferences=services.preferences_of_company(company.id),
         recommended=services.published_picks(company_id=company.id),
         preference_labels=preference_labels(), event=event, at_event=at_event,

@@ -155,9 +155,8 @@ def test_catch_up_leaves_no_row_locks_behind(separate_database, default_embedder
 
 def test_buyers_for_a_supplier_equal_scoring_every_buyer_in_full(matching, catalogue,  # noqa: F811
                                                                  make_buyer, db):
-    """rank_buyers explains only the buyers it shows; the order is that of full scoring."""
-    from app.matching.scoring import aggregate, product_scores
-
+    """rank_buyers explains only the buyers it shows; its scores are those of each buyer's
+    own ranking (rank_suppliers: every product, the buyer's own scale)."""
     buyers = [make_buyer(interests=text, country=country) for text, country in [
         ("Gluten-free rice noodles.", "NZ"), ("Brake pads for cars.", "US"),
         ("Korean chili paste and noodles.", "VN"), ("Noodles for Asian supermarkets.", "JP")]]
@@ -165,15 +164,11 @@ def test_buyers_for_a_supplier_equal_scoring_every_buyer_in_full(matching, catal
     services.record_decline(buyers[3], noodles, side="supplier")
     db.session.commit()
     ranked = services.rank_buyers(noodles, limit=3)
-    table = matching.product_table()
-    rows = table.company_rows[noodles.id]
-    vectors = matching.product_vectors(table.ids[rows])
     full = []
     for buyer in buyers:
-        facts = matching.buyer_facts()[buyer.id]
-        features = product_scores(table, rows, vectors @ matching.buyer_vector(buyer.id), facts)
-        full.extend(aggregate(table, rows, features, facts))
-    full = services.lower_declined(full, {buyers[3].id}, key="buyer_id")[:3]
-    assert [(p.buyer_id, round(p.score, 5)) for p in ranked] == \
-        [(p.buyer_id, round(p.score, 5)) for p in full]
+        own = [p for p in services.rank_suppliers(buyer, limit=100)
+               if p.company_id == noodles.id]
+        full.append((buyer.id, round(own[0].score, 4)))
+    full = sorted(full, key=lambda pair: -pair[1])[:3]
+    assert [(p.buyer_id, round(p.score, 4)) for p in ranked] == full
     assert ranked[0].products  # explained

@@ -7,7 +7,7 @@ import pytest
 from app.buyers.models import BuyerHSCode
 from app.catalogue.certifications import CertificationRegistry
 from app.extensions import db as _db
-from app.matching.scoring import Rows, product_scores, score_matrix
+from app.matching.scoring import Rows, Semantic, product_scores, score_matrix
 
 pytestmark = pytest.mark.model
 
@@ -50,8 +50,9 @@ def test_all_buyers_at_once_equal_one_by_one(matching, market):
     rows = table.company_rows[sauces.id]
     sliced = Rows.of(table, rows)
     similarities = np.random.default_rng(3).uniform(0, 1, (len(rows), len(buyers)))
-    together = score_matrix(table, sliced, similarities, facts)
-    one_by_one = np.column_stack([product_scores(table, sliced, similarities[:, j], buyer)["score"]
+    semantics = [Semantic([similarities[:, j]], scale=[(0.3, 0.2)]) for j in range(len(buyers))]
+    together = score_matrix(table, sliced, semantics, facts)
+    one_by_one = np.column_stack([product_scores(table, sliced, semantics[j], buyer)["score"]
                                   for j, buyer in enumerate(facts)])
     assert together.shape == (4, 7)
     np.testing.assert_allclose(together, one_by_one, rtol=0, atol=1e-5)
@@ -84,3 +85,20 @@ def test_buyer_terms_are_weighted_again_only_when_product_texts_change(matching,
         old, new = facts[buyer.id], fresh()[buyer.id]
         assert (old.query != new.query).nnz == 0
         assert old.ceiling == pytest.approx(new.ceiling)
+
+
+def test_postings_give_what_each_rows_own_terms_give():
+    """Scoring many rows reads the query terms' postings; few rows, their own terms: the same
+    figures either way."""
+    from scipy import sparse
+
+    from app.matching.scoring import postings_dots, row_dots
+
+    rng = np.random.default_rng(5)
+    matrix = sparse.random(700, 5_000, density=0.02, format="csr", random_state=6,
+                           dtype=np.float32)
+    columns = np.unique(rng.choice(5_000, 60))
+    values = rng.uniform(0.5, 3, len(columns)).astype(np.float32)
+    np.testing.assert_allclose(postings_dots(matrix.tocsc(), columns, values),
+                               row_dots(matrix, columns, values), rtol=1e-5, atol=1e-6)
+    assert (row_dots(matrix, columns, values) > 0).sum() > 100

@@ -4,7 +4,7 @@ the terms of unchanged products are reused rather than counted again."""
 import numpy as np
 
 from app.catalogue.certifications import CertificationRegistry
-from app.matching.tables import ProductTable
+from app.matching.arrays import ProductTable
 
 
 def assert_same(table: ProductTable, fresh: ProductTable) -> None:

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from app.buyers.models import Buyer, BuyerHSCode, buyer_required_certification
 from app.catalogue.models import Certification, ExportMarket, Product, product_certification
 from app.extensions import db
+from app.matching import requirements
 from app.matching.lexical import (
     bm25_weights,
     query_terms,
@@ -46,6 +47,10 @@ class ProductTable:
     stamps: np.ndarray = field(default_factory=lambda: np.empty(0, np.int64))  # updated_at, µs
     counts: sparse.csr_matrix | None = None  # bigram term counts, kept for the next load
     lexical_generation: int = 0  # moves only when `lexical` and `idf` do (not on MOQ edits)
+    names: sparse.csr_matrix | None = None   # 1 where a product's names hold the term
+    name_weights: sparse.csr_matrix | None = None  # the same weighted by IDF
+    name_norms: np.ndarray = field(default_factory=lambda: np.empty(0, np.float32))
+    _postings: sparse.csc_matrix | None = None
 
     @classmethod
     def load(cls, previous: "ProductTable | None" = None) -> "ProductTable":
@@ -70,7 +75,7 @@ class ProductTable:
             (np.ones(int(found.sum()), np.float32),
              (np.searchsorted(ids, held_ids[found]), cert_cols[found])),
             shape=(n, max(len(columns), 1)))
-        counts, same_terms = _term_counts(ids, stamps, previous)
+        counts, name_terms, same_terms = _term_counts(ids, stamps, previous)
         if same_terms:  # no text changed (an MOQ or HS edit): the BM25 statistics are the same
             lexical, idf, generation = previous.lexical, previous.idf, previous.lexical_generation
         else:
@@ -81,12 +86,24 @@ class ProductTable:
             markets.setdefault(company_id, set()).add(code)
         table = cls(ids, company_ids, hs, certifications, lexical, idf, columns, names,
                     {cid: frozenset(codes) for cid, codes in markets.items()}, stamps=stamps,
-                    counts=counts, lexical_generation=generation)
+                    counts=counts, lexical_generation=generation, names=name_terms)
+        if same_terms:
+            table._postings = previous._postings
+        weighted = name_terms.multiply(idf[None, :]).tocsr().astype(np.float32)
+        table.name_weights = weighted
+        table.name_norms = np.asarray(weighted.sum(axis=1)).ravel()
         order = np.argsort(company_ids, kind="stable")
         bounds = np.flatnonzero(np.diff(company_ids[order])) + 1
         for chunk in np.split(order, bounds) if n else []:
             table.company_rows[int(company_ids[chunk[0]])] = chunk
         return table
+
+    def postings(self) -> sparse.csc_matrix:
+        """`lexical` by term (CSC), built on first use and kept with the table."""
+        if self._postings is None:
+            self._postings = self.lexical.tocsc()
+            self._postings.sort_indices()
+        return self._postings
 
     def certification_names_of(self, row: int) -> list[str]:
         """Names of the certifications a product row holds (read from the CSR arrays: row
@@ -108,16 +125,18 @@ def _stamp(moment) -> int:
 
 
 def _term_counts(ids: np.ndarray, stamps: np.ndarray, previous: ProductTable | None
-                 ) -> tuple[sparse.csr_matrix, bool]:
-    """Term counts of every product: reused from `previous` where the product's updated_at
-    has not moved, counted from the text for the others; and whether they equal `previous`'s
-    (the same products, none of whose terms changed)."""
+                 ) -> tuple[sparse.csr_matrix, sparse.csr_matrix, bool]:
+    """Term counts of every product, and the terms of its names (1 where present): reused
+    from `previous` where the product's updated_at has not moved, counted from the text for
+    the others; and whether the counts equal `previous`'s (the same products, none of whose
+    terms changed)."""
     same = np.zeros(len(ids), dtype=bool)
     if previous is not None and previous.counts is not None and len(previous.ids):
         at = np.minimum(np.searchsorted(previous.ids, ids), len(previous.ids) - 1)
         same = (previous.ids[at] == ids) & (previous.stamps[at] == stamps)
     fresh = ids[~same]
     text_of: dict[int, str] = {}
+    name_of: dict[int, str] = {}
     query = select(Product.id, *TEXT_COLUMNS)
     chunks = [query] if not same.any() else [  # nothing to reuse: one query, no IN list
         query.where(Product.id.in_(fresh[start:start + IN_CHUNK].tolist()))
@@ -125,18 +144,27 @@ def _term_counts(ids: np.ndarray, stamps: np.ndarray, previous: ProductTable | N
     for statement in chunks:
         for row in db.session.execute(statement):
             text_of[row.id] = product_text(row)
+            name_of[row.id] = " ".join(name for name in (row.name_ko, row.name_en) if name)
     fresh_counts = term_counts([text_of.get(int(i), "") for i in fresh])
+    fresh_names = query_terms([name_of.get(int(i), "") for i in fresh])
     if not same.any():
-        return fresh_counts, False
+        return fresh_counts, fresh_names, False
     unchanged = (len(ids) == len(previous.ids) and np.array_equal(ids, previous.ids)
                  and (fresh_counts != previous.counts[at[~same]]).nnz == 0)
+    names = _merged(previous.names, at[same], fresh_names, same)
     if unchanged:
-        return previous.counts, True
-    stacked = sparse.vstack([previous.counts[at[same]], fresh_counts], format="csr")
-    source = np.empty(len(ids), dtype=np.int64)
+        return previous.counts, names, True
+    return _merged(previous.counts, at[same], fresh_counts, same), names, False
+
+
+def _merged(previous: sparse.csr_matrix, kept_at: np.ndarray, fresh: sparse.csr_matrix,
+            same: np.ndarray) -> sparse.csr_matrix:
+    """Rows of `previous` (at `kept_at`) where `same`, rows of `fresh` elsewhere, in order."""
+    stacked = sparse.vstack([previous[kept_at], fresh], format="csr")
+    source = np.empty(len(same), dtype=np.int64)
     source[same] = np.arange(int(same.sum()))
-    source[~same] = int(same.sum()) + np.arange(len(fresh))
-    return stacked[source], False
+    source[~same] = int(same.sum()) + np.arange(int((~same).sum()))
+    return stacked[source]
 
 
 def query_vector(text: str, idf: np.ndarray) -> tuple[sparse.csr_matrix, float]:
@@ -148,13 +176,42 @@ def query_vector(text: str, idf: np.ndarray) -> tuple[sparse.csr_matrix, float]:
 
 @dataclass
 class BuyerFacts:
+    """What ranking needs to know of one buyer (or of any query: see `query_facts`)."""
+
     id: int
     country: str
     language: str
-    required: list[str]          # casefolded names
+    required: list[str]          # casefolded mandatory certifications (column and text)
     hs_codes: list[str]
-    query: sparse.csr_matrix
+    query: sparse.csr_matrix     # IDF-weighted bigrams of the whole text
     ceiling: float
+    preferred: list[str] = field(default_factory=list)   # casefolded, read from the text
+    from_text: list[str] = field(default_factory=list)   # casefolded names read from the text
+    column: list[str] = field(default_factory=list)      # casefolded, the stated column only
+    scripts: tuple = ()          # ((hangul vector, ceiling), (other vector, ceiling))
+    needs: int = 1               # separate needs in the text
+
+
+def split_scripts(text: str) -> tuple[str, str]:
+    """(Hangul letters only, everything but Hangul): a bigram of one is Korean text, of the
+    other English (or another Latin-script language)."""
+    hangul = "".join(c if _is_hangul(c) else " " for c in text)
+    other = "".join(" " if _is_hangul(c) else c for c in text)
+    return hangul, other
+
+
+def _is_hangul(char: str) -> bool:
+    return "\uac00" <= char <= "\ud7a3" or "\u3131" <= char <= "\u318e"
+
+
+def query_facts(text: str, *, language: str, idf: np.ndarray, required: list[str],
+                hs_codes: list[str], country: str, certification_names: list[str],
+                ident: int = 0) -> BuyerFacts:
+    """The facts of a query that is no buyer's (partner search): its text read the way a
+    buyer's interests are."""
+    terms = BuyerTerms.read([(ident, country, language, required, sorted(hs_codes), text)],
+                            certification_names)
+    return terms.facts(idf)[0]
 
 
 @dataclass
@@ -162,12 +219,14 @@ class BuyerTerms:
     """What the buyers' facts need from the database, read once per buyer data version; their
     query vectors are weighted by the products' IDF in `facts`, as often as that changes."""
 
-    buyers: list[tuple[int, str, str, list[str], list[str]]]  # id, country, language, ...
+    buyers: list[tuple]          # id, country, language, mandatory, hs codes, preferred, ...
     present: sparse.csr_matrix   # (buyers, HASH_BUCKETS) 1 where the buyer's text has the term
+    hangul: sparse.csr_matrix    # the same, of the text's Hangul only
+    other: sparse.csr_matrix     # and of the rest
 
     @classmethod
     def load(cls) -> "BuyerTerms":
-        """Every buyer, with relationships loaded in three queries."""
+        """Every buyer, with relationships loaded in four queries."""
         buyers = db.session.scalars(select(Buyer).order_by(Buyer.id)).all()
         required: dict[int, list[str]] = {}
         for buyer_id, name in db.session.execute(
@@ -178,13 +237,42 @@ class BuyerTerms:
         for buyer_id, code in db.session.execute(select(BuyerHSCode.buyer_id,
                                                         BuyerHSCode.code)):
             codes.setdefault(buyer_id, []).append(code)
-        return cls([(buyer.id, buyer.country, buyer.language, required.get(buyer.id, []),
-                     sorted(codes.get(buyer.id, []))) for buyer in buyers],
-                   query_terms([buyer_text(buyer) for buyer in buyers]))
+        names = list(db.session.scalars(select(Certification.name)))
+        return cls.read([(buyer.id, buyer.country, buyer.language, required.get(buyer.id, []),
+                          sorted(codes.get(buyer.id, [])), buyer_text(buyer))
+                         for buyer in buyers], names)
+
+    @classmethod
+    def read(cls, rows: list[tuple], certification_names: list[str]) -> "BuyerTerms":
+        """From (id, country, language, required, hs codes, text) rows: the requirements read
+        from each text merged with the stated ones, its needs, and its terms by script."""
+        buyers, texts = [], []
+        for ident, country, language, column, codes, text in rows:
+            read = requirements.extract(text, certification_names)
+            from_text = [name.casefold() for name in read.mandatory + read.preferred]
+            mandatory = list(dict.fromkeys(
+                [*column, *(name.casefold() for name in read.mandatory)]))
+            preferred = [name.casefold() for name in read.preferred
+                         if name.casefold() not in mandatory]
+            needs = len(requirements.split_needs(text, certification_names))
+            buyers.append((ident, country, language, mandatory, codes, preferred,
+                           [n for n in from_text if n not in column], list(column), needs))
+            texts.append(requirements.need_text(text, certification_names))
+        halves = [split_scripts(text) for text in texts]
+        return cls(buyers, query_terms(texts), query_terms([h for h, _o in halves]),
+                   query_terms([o for _h, o in halves]))
 
     def facts(self, idf: np.ndarray) -> list[BuyerFacts]:
         vectors, ceilings = weigh_queries(self.present, idf)
         vectors.sort_indices()  # scoring.row_dots looks columns up by binary search
-        return [BuyerFacts(buyer_id, country, language, required, codes, vectors[i],
-                           float(ceilings[i]))
-                for i, (buyer_id, country, language, required, codes) in enumerate(self.buyers)]
+        hangul, hangul_ceilings = weigh_queries(self.hangul, idf)
+        other, other_ceilings = weigh_queries(self.other, idf)
+        hangul.sort_indices()
+        other.sort_indices()
+        return [BuyerFacts(ident, country, language, mandatory, codes, vectors[i],
+                           float(ceilings[i]), preferred=preferred, from_text=from_text,
+                           column=column, needs=needs,
+                           scripts=((hangul[i], float(hangul_ceilings[i])),
+                                    (other[i], float(other_ceilings[i]))))
+                for i, (ident, country, language, mandatory, codes, preferred, from_text,
+                        column, needs) in enumerate(self.buyers)]
