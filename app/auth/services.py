@@ -3,6 +3,7 @@
 from sqlalchemy import func, select
 
 from app.auth.models import Role, User
+from app.auth.sessions import end_all_sessions
 from app.errors import DomainError
 from app.extensions import db
 from app.i18n import _l
@@ -58,10 +59,15 @@ def authenticate(email: str, password: str) -> User | None:
 def change_password(user: User, current: str, new: str) -> None:
     if not user.check_password(current):
         raise WrongPassword()
+    reset_password(user, new)
+
+
+def reset_password(user: User, new: str) -> None:
+    """Set a new password; every session of the user ends (the caller renews its own)."""
     if len(new) < MIN_PASSWORD_LENGTH:
         raise WeakPassword()
     user.set_password(new)
-    db.session.flush()
+    end_all_sessions(user)
 
 
 def set_locale(user: User, locale: str | None) -> None:
