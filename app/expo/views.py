@@ -174,7 +174,8 @@ def answer(event_id: int, request_id: int):
     accept = bool(form.accept.data)
     requests.respond(meeting_request, current_user, accept=accept, reason=form.reason.data or "")
     if accept and form.slot.data:
-        placement.book(meeting_request, db.get_or_404(Slot, form.slot.data), current_user)
+        placement.book_chosen(meeting_request, db.get_or_404(Slot, form.slot.data),
+                              current_user)
     db.session.commit()
     flash(_("Request accepted.") if accept else _("Request declined."), "success")
     return redirect(url_for("expo.event_requests", event_id=event_id))
@@ -238,6 +239,8 @@ def publish_schedule(event_id: int):
 def move(event_id: int, meeting_id: int):
     event = load_event(event_id)
     meeting = db.get_or_404(Meeting, meeting_id)
+    if meeting.event_id != event.id:
+        abort(404)
     form = MoveForm(slot=meeting.slot_id, table=meeting.table_id or 0,
                     interpreter=meeting.interpreter_id or 0)
     form.slot.choices = [(s.id, s.starts_at.isoformat()) for s in event.slots]
