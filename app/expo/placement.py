@@ -161,7 +161,8 @@ def book(request: MeetingRequest, slot: Slot, by: User) -> Meeting:
         raise SlotTaken() if taken() else InvalidPlacement(rule=" ".join(found))
     meeting = Meeting(event_id=request.event_id, request=request, buyer_id=request.buyer_id,
                       company_id=request.company_id, slot=slot, table=placement.table,
-                      booth=placement.booth, interpreter=placement.interpreter)
+                      booth=placement.booth, interpreter=placement.interpreter,
+                      confirmed=True)  # a slot a participant took is settled, not a draft
     db.session.add(meeting)
     try:
         with db.session.begin_nested():
