@@ -12,6 +12,7 @@ from app.auth.permissions import can_edit_buyer, can_edit_company
 from app.i18n import bilingual, current_language, localized
 from app.reference.countries import country_name
 from app.reference.hs import hs_description, hs_hierarchy
+from app.urls import web_url
 
 
 def usd(amount: Decimal | None) -> str:
@@ -59,7 +60,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters.update(
         country_name=country_name, hs_description=hs_description, usd=usd,
         datetimeformat=format_datetime, dateformat=format_date, timeformat=format_time,
-        number=format_decimal)
+        number=format_decimal, web_url=web_url)
     app.jinja_env.globals.update(
         localized=localized, bilingual=bilingual, current_language=current_language,
         can_edit_company=can_edit_company, can_edit_buyer=can_edit_buyer,

@@ -57,7 +57,7 @@ def set_password_command(password: str, email: str) -> None:
     """Reset an account's password; every session of that account ends."""
     user = services.find_user(email)
     if user is None:
-        raise click.ClickException(_("No account with the email address %(email)s.",
+        raise click.ClickException(_("No account has the e-mail address %(email)s.",
                                      email=email))
     try:
         services.reset_password(user, password)

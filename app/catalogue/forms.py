@@ -7,6 +7,7 @@ from wtforms.validators import DataRequired, Email, Length, NumberRange, Optiona
 from app.auth.forms import AccountFields
 from app.forms import CountryListField, HSCode, LanguageListField, ListField, optional_text
 from app.i18n import _l
+from app.urls import WebURL
 
 REF_PATTERN = Regexp(r"^[A-Za-z0-9][A-Za-z0-9._-]*$",
                      message=_l("Use letters, digits, dots, dashes and underscores only."))
@@ -32,7 +33,7 @@ class CompanyForm(FlaskForm):
                                    validators=optional_text(5000))
     description_en = TextAreaField(_l("Company description (English)"),
                                    validators=optional_text(5000))
-    website = URLField(_l("Website"), validators=optional_text(300))
+    website = URLField(_l("Website"), validators=[*optional_text(300), WebURL()])
     contact_name = StringField(_l("Contact person"), validators=optional_text(100))
     contact_email = EmailField(_l("Contact email"),
                                validators=[Optional(), Email(), Length(max=254)])
