@@ -21,7 +21,6 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from app.commerce.live_models import MAX_MESSAGE_CHARS
 from app.forms import optional_text
 from app.i18n import _l, localized
-from app.urls import WebURL
 
 
 def _whole_number_or_none(value):
@@ -52,7 +51,7 @@ class LiveSessionForm(FlaskForm):
                             description=_l("An organiser or one of the supplier's users: they "
                                            "answer and moderate the chat."))
     host_name = StringField(_l("Host name shown"), validators=optional_text(100))
-    stream_url = URLField(_l("Stream link"), validators=[*optional_text(500), WebURL()],
+    stream_url = URLField(_l("Stream link"), validators=optional_text(500),
                           description=_l("A YouTube link is embedded in the page; any other "
                                          "link is shown for viewers to open."))
     listings = CheckboxesField(_l("Featured products"), coerce=int,
