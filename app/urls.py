@@ -45,3 +45,20 @@ class WebURL:
         field.data = field.data.strip()
         if not is_web_url(field.data):
             raise ValidationError(self.message)
+
+
+def same_origin_path(target: str | None) -> str | None:
+    """`target` as a path on this site ("/page?x=1"), or None if a browser could read it as
+    another site: "//evil.example", "/\\evil.example" (browsers treat "\\" as "/"), a scheme,
+    a host, or control characters and spaces (which browsers strip)."""
+    if not target or not target.startswith("/") or target.startswith(("//", "/\\")):
+        return None
+    if "\\" in target or any(ch.isspace() or ord(ch) < 32 or ord(ch) == 127 for ch in target):
+        return None
+    try:
+        parts = urlsplit(target)
+    except ValueError:
+        return None
+    if parts.scheme or parts.netloc:
+        return None
+    return target

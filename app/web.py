@@ -5,22 +5,23 @@ from urllib.parse import urlsplit
 
 from flask import Response, render_template, request, url_for
 
+from app.urls import same_origin_path
+
 
 def safe_next(target: str | None, fallback: str = "main.index") -> str:
     """`target` if it stays on this site (a path), else the fallback page: no open redirects."""
-    if target:
-        parts = urlsplit(target)
-        if not parts.scheme and not parts.netloc and target.startswith("/") \
-                and not target.startswith("//"):
-            return target
-    return url_for(fallback)
+    return same_origin_path(target) or url_for(fallback)
 
 
 def back_or(fallback: str = "main.index") -> str:
+    """The page the visitor came from (its Referer) if it is on this site, else the fallback."""
     referrer = request.referrer
-    if referrer and urlsplit(referrer).netloc == request.host:
-        parts = urlsplit(referrer)
-        return parts.path + ("?" + parts.query if parts.query else "")
+    try:
+        parts = urlsplit(referrer) if referrer else None
+    except ValueError:
+        parts = None
+    if parts is not None and parts.netloc == request.host:
+        return safe_next(parts.path + ("?" + parts.query if parts.query else ""), fallback)
     return url_for(fallback)
 
 
