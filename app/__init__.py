@@ -5,11 +5,14 @@ from typing import Any
 from flask import Flask
 
 from app.config import ROOT, Config, check_production_secret, config_for_environment
+from app.ids import BoundedIntConverter, BoundedRequest
 
 
 def create_app(config: type[Config] | None = None, **overrides: Any) -> Flask:
     """Build the application: configuration, extensions, blueprints, CLI, error handling."""
     app = Flask(__name__)
+    app.request_class = BoundedRequest  # app/ids.py: numbers no database can hold are 404
+    app.url_map.converters["int"] = BoundedIntConverter
     app.config.from_object(config or config_for_environment())
     app.config.update(overrides)
     if app.config["ENV_NAME"] == "production":

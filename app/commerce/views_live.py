@@ -44,6 +44,7 @@ from app.expo.models import Event
 from app.extensions import db
 from app.forms import ActionForm
 from app.i18n import _
+from app.ids import whole_number
 from app.web import spreadsheet_download
 
 # The app-wide policy plus YouTube's privacy-enhanced player, on the session page only.
@@ -119,7 +120,7 @@ def live_events(session_id: int):
     """The chat as Server-Sent Events; a reconnecting browser sends Last-Event-ID."""
     live_session = _session(session_id)
     raw = request.headers.get("Last-Event-ID") or request.args.get("after") or "0"
-    after = int(raw) if raw.isdigit() else 0
+    after = whole_number(raw, 0)
     config = current_app.config
     body = live_stream.stream(live_session.id, after,
                               live.is_moderator(current_user, live_session),

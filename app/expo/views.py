@@ -27,6 +27,7 @@ from app.expo.models import Event, Meeting, MeetingRequest, Slot
 from app.extensions import db
 from app.forms import ActionForm
 from app.i18n import _, ngettext
+from app.ids import whole_number
 from app.jobs import services as job_services
 from app.matching.models import MatchRun
 
@@ -112,7 +113,8 @@ def register(event_id: int):
             abort(403)
         registration = participation.register(event, current_user, public=form.public.data,
                                               **owner)
-        chosen = {int(v) for v in request.form.getlist("unavailable") if v.isdigit()}
+        chosen = {number for v in request.form.getlist("unavailable")
+                  if (number := whole_number(v)) is not None}
         participation.set_unavailable(registration, chosen, current_user)
         db.session.commit()
         flash(_("Your registration is saved."), "success")
@@ -186,7 +188,10 @@ def answer(event_id: int, request_id: int):
 @organiser_required
 def propose(event_id: int):
     event = load_event(event_id)
-    run = db.get_or_404(MatchRun, int(request.form.get("run_id", 0)))
+    run_id = request.form.get("run_id", type=int)
+    if run_id is None:
+        abort(400)
+    run = db.get_or_404(MatchRun, run_id)
     created = requests.propose_from_prematching(event, run, current_user)
     db.session.commit()
     flash(ngettext("%(num)d proposal sent.", "%(num)d proposals sent.", created), "success")
