@@ -1,7 +1,7 @@
 """Catalogue import and export in the FORMATS.md supplier-catalogue columns."""
 
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import BinaryIO
 
 from flask import current_app
@@ -23,6 +23,7 @@ from app.importing import (
     parse_countries,
     parse_hs,
 )
+from app.numbers import NumberError, parse_decimal
 from app.tabular import Table, check_columns, read_table, write_csv, write_xlsx
 
 COLUMNS = [
@@ -53,13 +54,15 @@ class ProductRow:
 
 
 def _parse_price(raw: str, row: int, report: ImportReport) -> Decimal | None:
-    if not raw:
-        return None
+    """Read as the product form reads it (app/numbers.py): "2,40" is a row error, not 240."""
     try:
-        price = Decimal(raw.replace(",", "").removeprefix("$").strip())
-    except InvalidOperation:
-        price = None
-    if price is None or not price.is_finite() or price < 0 or price >= Decimal("1e10"):
+        price = parse_decimal(raw)
+    except NumberError as error:
+        report.problem(row, "unit_price_usd", str(error))
+        return None
+    if price is None:
+        return None
+    if not price.is_finite() or price < 0 or price >= Decimal("1e10"):
         report.problem(row, "unit_price_usd", _(
             "\"%(value)s\" is not a price: write a number in US dollars such as 2.40.", value=raw))
         return None
