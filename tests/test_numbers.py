@@ -16,7 +16,8 @@ from tests.catalogue.test_import import row, table_of
 from tests.test_authorisation import product_form
 
 READ = {"2.40": Decimal("2.40"), "1234.56": Decimal("1234.56"), "1,234.56": Decimal("1234.56"),
-        "1,250,000": Decimal("1250000"), "$ 3": Decimal("3"), ".5": Decimal("0.5"), "-1": Decimal("-1")}
+        "1,250,000": Decimal("1250000"), "$ 3": Decimal("3"), ".5": Decimal("0.5"),
+        "-1": Decimal("-1")}
 REFUSED = ["2,40", "1.234,56", "1,200", "12,5", "1,2345.6", "abc", "1e5", "NaN", "Infinity",
            "1..2", "--1", "0x10", "١٢"]
 
