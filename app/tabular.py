@@ -203,7 +203,8 @@ def write_csv(columns: list[str], rows: list[list[object]]) -> bytes:
     writer = csv.writer(out)
     writer.writerow(columns)
     writer.writerows([[export_safe(v) for v in row] for row in rows])
-    return out.getvalue().encode("utf-8")
+    # With a byte-order mark: Excel (Korean Excel above all) otherwise reads CP949.
+    return out.getvalue().encode("utf-8-sig")
 
 
 def write_xlsx(columns: list[str], rows: list[list[object]], title: str) -> bytes:

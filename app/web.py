@@ -31,7 +31,8 @@ SPREADSHEET_TYPES = {"csv": "text/csv; charset=utf-8",
 
 def spreadsheet_download(data: bytes, file_format: str, name: str) -> Response:
     """A CSV or XLSX file as an attachment named `name.file_format`."""
-    return Response(data, mimetype=SPREADSHEET_TYPES[file_format], headers={
+    # content_type as it is: `mimetype=` would add a second "; charset=utf-8".
+    return Response(data, content_type=SPREADSHEET_TYPES[file_format], headers={
         "Content-Disposition": f'attachment; filename="{name}.{file_format}"'})
 
 

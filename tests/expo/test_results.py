@@ -384,7 +384,7 @@ def test_meetings_export_is_complete_and_formula_safe(client, login, results_exp
     response = client.get(base + ".csv")
     assert response.status_code == 200
     assert response.headers["Content-Disposition"].startswith("attachment;")
-    rows = list(csv.reader(io.StringIO(response.data.decode("utf-8"))))
+    rows = list(csv.reader(io.StringIO(response.data.decode("utf-8-sig"))))
     assert rows[0] == ["slot_start", "buyer", "buyer_country", "supplier_ref", "supplier_name",
                        "table_or_booth", "interpreter", "status", "held", "satisfaction",
                        "deal_stage", "deal_value", "currency", "value_usd"] == EXPORT_COLUMNS
