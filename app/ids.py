@@ -14,6 +14,7 @@ from flask import Request, abort, request
 from flask_sqlalchemy import SQLAlchemy
 from werkzeug.datastructures import ImmutableMultiDict
 from werkzeug.routing import IntegerConverter
+from wtforms import IntegerField
 
 MAX_ID = 2**31 - 1
 MIN_INT = -(2**31)
@@ -66,4 +67,18 @@ class BoundedSQLAlchemy(SQLAlchemy):
                 if raw.isascii() and raw.isdigit():  # a page number beyond any page
                     abort(404)
                 page = 1  # not a number: the first page, as Flask-SQLAlchemy does
+        per_page = kwargs.get("per_page") or 20
+        if page is not None and (page - 1) * per_page > MAX_ID:  # an OFFSET no database takes
+            abort(404)
         return super().paginate(select, page=page, **kwargs)
+
+
+class WholeNumberField(IntegerField):
+    """An IntegerField that takes no number beyond MIN_INT..MAX_ID: such a number is the
+    field's error, never a value a query is built with."""
+
+    def process_formdata(self, valuelist) -> None:
+        super().process_formdata(valuelist)
+        if not in_range(self.data):
+            self.data = None
+            raise ValueError(self.gettext("Not a valid integer value."))
