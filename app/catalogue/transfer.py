@@ -130,7 +130,7 @@ def import_catalogue(table: Table, *, only_supplier_ref: str | None = None) -> I
     from the file are kept; optional columns missing from the file leave stored values alone.
     """
     report = ImportReport()
-    report.warnings = check_columns(table, COLUMNS, REQUIRED)
+    report.warnings = [*table.notes, *check_columns(table, COLUMNS, REQUIRED)]
     columns = set(table.columns)
     rows = [_parse_row(number, cells, columns, report) for number, cells in table.rows]
     if not rows:
@@ -217,7 +217,7 @@ def import_catalogue_file(stream: BinaryIO, filename: str, by: User,
         ensure_organiser(by)
     config = current_app.config
     table = read_table(stream, filename, max_rows=config["IMPORT_MAX_ROWS"],
-                       max_bytes=config["MAX_CONTENT_LENGTH"])
+                       max_bytes=config["MAX_CONTENT_LENGTH"], expected=COLUMNS)
     only = company.supplier_ref if company is not None else None
     return import_catalogue(table, only_supplier_ref=only)
 
