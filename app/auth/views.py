@@ -6,7 +6,7 @@ from flask import Blueprint, flash, make_response, redirect, render_template, re
 from flask_babel import format_timedelta
 from flask_login import LoginManager, current_user, login_required, login_user, logout_user
 
-from app.auth import ratelimit, services, sessions
+from app.auth import devices, ratelimit, services, sessions
 from app.auth.forms import ChangePasswordForm, LanguageForm, LoginForm
 from app.auth.models import User
 from app.extensions import db
@@ -45,6 +45,7 @@ def login():
             flash(_("Email or password is not correct."), "error")
         else:
             ratelimit.forgive_account()
+            devices.remember_device()
             login_user(user, remember=form.remember.data)
             flash(_("Welcome back."), "success")
             next_page = request.args.get("next")
