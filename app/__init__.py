@@ -23,7 +23,7 @@ def create_app(config: type[Config] | None = None, **overrides: Any) -> Flask:
         hops = app.config["TRUSTED_PROXY_HOPS"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
 
-    from app import db_setup, formatting
+    from app import db_setup, formatting, private_caching
     from app.auth import cli as auth_cli
     from app.auth import views as auth_views
     from app.buyers import cli as buyers_cli
@@ -65,6 +65,7 @@ def create_app(config: type[Config] | None = None, **overrides: Any) -> Flask:
     app.jinja_env.policies["ext.i18n.trimmed"] = True
     formatting.init_app(app)
     register_error_handlers(app)
+    private_caching.init_app(app)
 
     matching_engine.init_app(app)
     job_runner.register("reindex", matching_jobs.reindex)
