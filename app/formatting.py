@@ -10,6 +10,7 @@ from flask_babel import format_time as babel_format_time
 
 from app.auth.permissions import can_edit_buyer, can_edit_company
 from app.i18n import bilingual, current_language, localized
+from app.idempotency import new_key
 from app.reference.countries import country_name
 from app.reference.hs import hs_description, hs_hierarchy
 from app.urls import web_url
@@ -64,4 +65,5 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals.update(
         localized=localized, bilingual=bilingual, current_language=current_language,
         can_edit_company=can_edit_company, can_edit_buyer=can_edit_buyer,
-        hs_hierarchy=hs_hierarchy, url_with=url_with, url_endpoints=url_endpoints)
+        hs_hierarchy=hs_hierarchy, url_with=url_with, url_endpoints=url_endpoints,
+        submission_key=new_key)

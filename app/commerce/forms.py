@@ -14,6 +14,7 @@ from app.commerce.orders import MAX_ORDER_QUANTITY
 from app.commerce.services import MAX_PRICE_KRW, MAX_STOCK
 from app.forms import optional_text
 from app.i18n import _, _l, localized
+from app.idempotency import SubmissionKeyField
 from app.ids import WholeNumberField
 
 
@@ -122,6 +123,7 @@ class RejectForm(FlaskForm):
 
 
 class OrderForm(FlaskForm):
+    submission = SubmissionKeyField()
     quantity = WholeNumberField(_l("Quantity"), default=1, validators=[
         InputRequired(), NumberRange(min=1, max=MAX_ORDER_QUANTITY)])
     submit = SubmitField(_l("Reserve for pickup"))

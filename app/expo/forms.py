@@ -15,6 +15,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional, Vali
 
 from app.forms import LanguageListField
 from app.i18n import _l
+from app.idempotency import SubmissionKeyField
 from app.ids import WholeNumberField
 
 
@@ -84,6 +85,7 @@ class RegistrationForm(FlaskForm):
 
 
 class RequestForm(FlaskForm):
+    submission = SubmissionKeyField()
     message = TextAreaField(_l("Message"), validators=[Length(max=1000)])
     submit = SubmitField(_l("Request a meeting"))
 

@@ -5,6 +5,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
 
+from app import idempotency
 from app.auth.permissions import organiser_required
 from app.buyers.models import Buyer
 from app.catalogue.models import Company
@@ -156,10 +157,17 @@ def new_request(event_id: int, buyer_id: int, company_id: int):
     requests.side_of(current_user, buyer, company)
     form = RequestForm()
     if form.validate_on_submit():
-        requests.request_meeting(event, buyer, company, current_user, form.message.data or "")
+        def send() -> idempotency.Outcome:
+            requests.request_meeting(event, buyer, company, current_user,
+                                     form.message.data or "")
+            return idempotency.Outcome(url_for("expo.event_requests", event_id=event.id),
+                                       _("Meeting request sent."))
+
+        # The same form sent twice (a double click, a retry) asks once (app/idempotency.py).
+        outcome = idempotency.once(form.submission.data, current_user.id, send)
         db.session.commit()
-        flash(_("Meeting request sent."), "success")
-        return redirect(url_for("expo.event_requests", event_id=event.id))
+        flash(outcome.message, "success")
+        return redirect(outcome.redirect_to)
     return render_template("expo/request_form.html", event=event, form=form, buyer=buyer,
                            company=company)
 
