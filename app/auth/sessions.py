@@ -18,8 +18,7 @@ from flask_login import login_user
 
 from app.auth.models import User, new_session_token
 from app.extensions import db
-
-MAX_USER_ID = 2**63 - 1
+from app.ids import MAX_ID
 
 
 def load_user(login_id: str) -> User | None:
@@ -30,7 +29,7 @@ def load_user(login_id: str) -> User | None:
     user_id, token, issued, _nonce = parts
     if not (user_id.isascii() and user_id.isdigit() and issued.isascii() and issued.isdigit()):
         return None
-    if int(user_id) > MAX_USER_ID:
+    if int(user_id) > MAX_ID:
         return None
     duration: timedelta = current_app.config["REMEMBER_COOKIE_DURATION"]
     if int(issued) + duration.total_seconds() < time.time():
