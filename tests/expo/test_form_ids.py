@@ -98,3 +98,18 @@ def test_unavailable_slots_of_another_event_are_ignored(client, login, expo, db,
                                                      str(expo["slots"][0].id)]})
     slots = set(db.session.scalars(select(Unavailability.slot_id)))
     assert slots == {expo["slots"][0].id}
+
+
+def test_a_consultation_slot_of_another_event_is_not_found(client, login, expo, db,
+                                                           other_event):
+    from app.errors import NotFound
+    from app.expo import consultations
+
+    desk = setup.add_desk(expo["event"], expo["users"]["organiser"], "수출 세무", "이세무")
+    db.session.commit()
+    login(expo["users"]["noodle"])
+    response = client.post(f"/events/{expo['event'].id}/consultations/{desk.id}/"
+                           f"{other_event.slots[0].id}", data={"question": "?"})
+    assert response.status_code == 404
+    with pytest.raises(NotFound):  # the service refuses it too, whoever calls it
+        consultations.book(desk, other_event.slots[0], expo["noodle"], expo["users"]["noodle"])
