@@ -47,3 +47,49 @@ def test_a_key_of_another_user_does_nothing_for_them(client, login, db, world, m
                            data={"quantity": "1", "submission": "k" * 32})
     assert response.status_code == 303  # refused: the key is taken
     assert count(db, MarketOrder) == before
+
+
+def test_the_same_key_at_the_same_moment_acts_once(separate_database):
+    """Four arrivals of one form at once (a frantic double click, retries): one order."""
+    import threading
+
+    from app.commerce import orders
+    from app.commerce.models import MarketListing
+    from app.extensions import db as _db
+    from app.idempotency import AlreadySubmitted, Outcome, once
+    from tests.commerce.test_orders import _seed_race
+
+    app = separate_database
+    listing_id, (user_id,) = _seed_race(app, stock=10, buyers=1)
+    barrier = threading.Barrier(4)
+    outcomes: list[str] = []
+
+    def arrive() -> None:
+        barrier.wait(timeout=30)
+        with app.app_context():
+            from app.auth.models import User
+
+            listing, user = _db.session.get(MarketListing, listing_id), \
+                _db.session.get(User, user_id)
+            try:
+                outcome = once("same-key-" + "x" * 20, user.id, lambda: Outcome(
+                    "/market/orders", orders.place_order(listing, user, 1).pickup_code))
+                _db.session.commit()
+                outcomes.append(outcome.message)
+            except AlreadySubmitted:
+                _db.session.rollback()
+                outcomes.append("already")
+            finally:
+                _db.session.remove()
+
+    threads = [threading.Thread(target=arrive) for _number in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    with app.app_context():
+        assert _db.session.scalar(select(func.count()).select_from(MarketOrder)) == 1
+        assert _db.session.get(MarketListing, listing_id).stock == 9
+    assert len(outcomes) == 4
+    codes = {outcome for outcome in outcomes if outcome != "already"}
+    assert len(codes) == 1  # everyone told about the one order, or that it was already sent
