@@ -5,11 +5,14 @@ from typing import Any
 from flask import Flask
 
 from app.config import ROOT, Config, check_production_secret, config_for_environment
+from app.ids import BoundedIntConverter, BoundedRequest
 
 
 def create_app(config: type[Config] | None = None, **overrides: Any) -> Flask:
     """Build the application: configuration, extensions, blueprints, CLI, error handling."""
     app = Flask(__name__)
+    app.request_class = BoundedRequest  # app/ids.py: numbers no database can hold are 404
+    app.url_map.converters["int"] = BoundedIntConverter
     app.config.from_object(config or config_for_environment())
     app.config.update(overrides)
     if app.config["ENV_NAME"] == "production":
@@ -20,6 +23,7 @@ def create_app(config: type[Config] | None = None, **overrides: Any) -> Flask:
         hops = app.config["TRUSTED_PROXY_HOPS"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
 
+    from app import private_caching
     from app.auth import cli as auth_cli
     from app.auth import views as auth_views
     from app.auth.permissions import can_edit_buyer, can_edit_company
@@ -66,6 +70,7 @@ def create_app(config: type[Config] | None = None, **overrides: Any) -> Flask:
     templating.init_app(app)
     app.jinja_env.globals.update(can_edit_company=can_edit_company, can_edit_buyer=can_edit_buyer)
     register_error_handlers(app)
+    private_caching.init_app(app)
 
     matching_engine.init_app(app)
     # The matching pages show the meeting requests of the pairs at the latest event.

@@ -3,6 +3,7 @@
 import importlib.util
 import json
 import os
+from datetime import timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -39,6 +40,9 @@ class Config:
     SESSION_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
+    # "Keep me logged in" lasts this long; the server refuses older log-ins of any kind
+    # (app/auth/sessions.py), and logout or a password change ends them all.
+    REMEMBER_COOKIE_DURATION = timedelta(days=int(os.environ.get("REMEMBER_DAYS", 30)))
     # Log-in throttling (Flask-Limiter): failed attempts per account and per address, counted
     # in Redis when REDIS_URL is set (shared by every worker), else in the process's memory;
     # if Redis goes away, memory takes over rather than log-ins failing.

@@ -5,12 +5,13 @@ from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_migrate import Migrate
-from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
 
 from app.core.db import Base
+from app.ids import BoundedSQLAlchemy
 
-db = SQLAlchemy(model_class=Base)
+# get_or_404 and paginate answer 404 for numbers beyond any id (app/ids.py).
+db = BoundedSQLAlchemy(model_class=Base)
 migrate = Migrate()
 babel = Babel()
 csrf = CSRFProtect()

@@ -1,5 +1,7 @@
 """Failures a visitor can meet: NUL bytes in fields, a database error, a lost connection."""
 
+import time
+
 import pytest
 from sqlalchemy import text
 
@@ -69,7 +71,7 @@ def test_a_database_refusing_connections_is_503(url):
     unreachable = create_app(TestConfig, SQLALCHEMY_DATABASE_URI=url, PROPAGATE_EXCEPTIONS=False)
     guest, signed_in = unreachable.test_client(), unreachable.test_client()
     with signed_in.session_transaction() as session:  # whose account cannot be read now
-        session["_user_id"], session["_fresh"] = "1", True
+        session["_user_id"], session["_fresh"] = f"1:token:{int(time.time())}:nonce", True
     for client, page in ((guest, "/suppliers"), (signed_in, "/buyers/1/matches")):
         response = client.get(page, headers={"Accept-Language": "ko"})
         assert response.status_code == 503

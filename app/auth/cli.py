@@ -48,3 +48,21 @@ def create_command(role: str, ref: str | None, password: str, email: str) -> Non
     db.session.commit()
     click.echo(_("Created %(role)s account %(email)s.", role=Role(role).label,
                  email=user.email))
+
+
+@cli.command("set-password")
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
+@click.argument("email")
+def set_password_command(password: str, email: str) -> None:
+    """Reset an account's password; every session of that account ends."""
+    user = services.find_user(email)
+    if user is None:
+        raise click.ClickException(_("No account has the e-mail address %(email)s.",
+                                     email=email))
+    try:
+        services.reset_password(user, password)
+    except DomainError as error:
+        raise click.ClickException(error.text()) from error
+    db.session.commit()
+    click.echo(_("The password of %(email)s has been changed; its sessions have ended.",
+                 email=user.email))

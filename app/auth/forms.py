@@ -5,6 +5,7 @@ from wtforms import BooleanField, EmailField, PasswordField, SelectField, Submit
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, EqualTo, Length, ValidationError
 
+from app.auth.passwords import StrongPassword
 from app.auth.services import find_user
 from app.i18n import _l
 
@@ -21,7 +22,8 @@ class AccountFields(FlaskForm):
 
     email = EmailField(_l("Email"), validators=[DataRequired(), Email(), Length(max=254)])
     password = PasswordField(_l("Password"), validators=[
-        DataRequired(), Length(min=8, max=128, message=_l("Use 8 to 128 characters."))])
+        DataRequired(), Length(min=8, max=128, message=_l("Use 8 to 128 characters.")),
+        StrongPassword()])
     confirm = PasswordField(_l("Repeat password"), validators=[
         DataRequired(), EqualTo("password", message=_l("The passwords do not match."))])
 
@@ -34,7 +36,8 @@ class AccountFields(FlaskForm):
 class ChangePasswordForm(FlaskForm):
     current = PasswordField(_l("Current password"), validators=[DataRequired()])
     password = PasswordField(_l("New password"), validators=[
-        DataRequired(), Length(min=8, max=128, message=_l("Use 8 to 128 characters."))])
+        DataRequired(), Length(min=8, max=128, message=_l("Use 8 to 128 characters.")),
+        StrongPassword()])
     confirm = PasswordField(_l("Repeat new password"), validators=[
         DataRequired(), EqualTo("password", message=_l("The passwords do not match."))])
     submit = SubmitField(_l("Change password"))

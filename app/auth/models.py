@@ -1,5 +1,7 @@
 """Users and their roles."""
 
+import secrets
+import time
 from datetime import datetime
 from enum import StrEnum
 
@@ -12,6 +14,10 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from app.core.db import UTCDateTime, enum_column, utcnow
 from app.extensions import db
 from app.i18n import _l
+
+
+def new_session_token() -> str:
+    return secrets.token_urlsafe(24)
 
 
 class Role(StrEnum):
@@ -44,6 +50,13 @@ class User(UserMixin, db.Model):
         ForeignKey("buyer.id", ondelete="SET NULL"), unique=True
     )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # Part of every log-in's id: replacing it ends every session (app/auth/sessions.py).
+    session_token: Mapped[str] = mapped_column(String(64), default=new_session_token)
+
+    def get_id(self) -> str:
+        """A new log-in id for the session and remember cookies: user id, session token, when
+        it was issued and a nonce (so that every log-in gets a cookie of its own)."""
+        return f"{self.id}:{self.session_token}:{int(time.time())}:{secrets.token_hex(4)}"
 
     def set_password(self, password: str) -> None:
         method = current_app.config.get("PASSWORD_HASH_METHOD", "scrypt")

@@ -1,8 +1,10 @@
 """Log-in throttling with Flask-Limiter: failed attempts per account and per address.
 
-Only failed attempts count (`deduct_when`), so people who type their password right are never
-held up, and a successful log-in clears its account's count. The account is keyed by a keyed
-hash of the email: neither the limiter's storage (Redis) nor its log lines hold an address.
+Only failed attempts count (`deduct_when`), and a successful log-in clears its account's count.
+A browser that has logged in before is counted by its device id instead of its address
+(devices.py), so that one guesser on a venue's shared address does not lock out the others.
+The account is keyed by a keyed hash of the email: neither the limiter's storage (Redis) nor
+its log lines hold an address.
 """
 
 import hashlib
@@ -14,11 +16,13 @@ from collections.abc import Callable
 from flask import current_app, g, request
 from flask_limiter.util import get_remote_address
 
+from app.auth.devices import device_id
 from app.auth.services import normalize_email
 from app.extensions import limiter
 
 EMAIL_KEY = "login-email:"
 ADDRESS_KEY = "login-address:"
+DEVICE_KEY = "login-device:"
 
 
 def account_key() -> str:
@@ -28,6 +32,11 @@ def account_key() -> str:
 
 
 def address_key() -> str:
+    """The address, or this browser's device id when it has logged in before (devices.py):
+    a venue's shared address is then not one bucket for everyone."""
+    device = device_id()
+    if device is not None:
+        return DEVICE_KEY + device
     return ADDRESS_KEY + (get_remote_address() or "unknown")
 
 

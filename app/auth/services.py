@@ -3,11 +3,11 @@
 from sqlalchemy import func, select
 
 from app.auth.models import Role, User
+from app.auth.passwords import check_password
+from app.auth.sessions import end_all_sessions
 from app.core.errors import DomainError
 from app.extensions import db
 from app.i18n import _l
-
-MIN_PASSWORD_LENGTH = 8
 
 
 class EmailTaken(DomainError):
@@ -17,11 +17,6 @@ class EmailTaken(DomainError):
 class WrongPassword(DomainError):
     status = 400
     message = _l("The current password is not correct.")
-
-
-class WeakPassword(DomainError):
-    status = 400
-    message = _l("Choose a password of at least 8 characters.")
 
 
 def normalize_email(email: str) -> str:
@@ -38,8 +33,7 @@ def create_user(email: str, password: str, role: Role, *, locale: str | None = N
                 company_id: int | None = None, buyer_id: int | None = None) -> User:
     if find_user(email) is not None:
         raise EmailTaken()
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise WeakPassword()
+    check_password(password, email)
     user = User(email=normalize_email(email), role=Role(role), locale=locale,
                 company_id=company_id, buyer_id=buyer_id)
     user.set_password(password)
@@ -58,10 +52,14 @@ def authenticate(email: str, password: str) -> User | None:
 def change_password(user: User, current: str, new: str) -> None:
     if not user.check_password(current):
         raise WrongPassword()
-    if len(new) < MIN_PASSWORD_LENGTH:
-        raise WeakPassword()
+    reset_password(user, new)
+
+
+def reset_password(user: User, new: str) -> None:
+    """Set a new password; every session of the user ends (the caller renews its own)."""
+    check_password(new, user.email)
     user.set_password(new)
-    db.session.flush()
+    end_all_sessions(user)
 
 
 def set_locale(user: User, locale: str | None) -> None:

@@ -6,7 +6,7 @@ from flask import Blueprint, flash, make_response, redirect, render_template, re
 from flask_babel import format_timedelta
 from flask_login import LoginManager, current_user, login_required, login_user, logout_user
 
-from app.auth import ratelimit, services
+from app.auth import devices, ratelimit, services, sessions
 from app.auth.forms import ChangePasswordForm, LanguageForm, LoginForm
 from app.auth.models import User
 from app.extensions import db
@@ -21,9 +21,7 @@ def init_login(manager: LoginManager) -> None:
     manager.login_message = _l("Please log in to see this page.")
     manager.login_message_category = "info"
 
-    @manager.user_loader
-    def load_user(user_id: str) -> User | None:
-        return db.session.get(User, int(user_id))
+    manager.user_loader(sessions.load_user)
 
 
 def home_for(user: User) -> str:
@@ -47,6 +45,7 @@ def login():
             flash(_("Email or password is not correct."), "error")
         else:
             ratelimit.forgive_account()
+            devices.remember_device()
             login_user(user, remember=form.remember.data)
             flash(_("Welcome back."), "success")
             next_page = request.args.get("next")
@@ -68,6 +67,8 @@ def too_many_attempts(_error):
 @bp.post("/logout")
 @login_required
 def logout():
+    sessions.end_all_sessions(current_user)
+    db.session.commit()
     logout_user()
     flash(_("You are logged out."), "info")
     return redirect(url_for("main.index"))
@@ -82,6 +83,7 @@ def account():
         services.change_password(current_user, password_form.current.data,
                                  password_form.password.data)
         db.session.commit()
+        sessions.renew_login(current_user._get_current_object())
         flash(_("Your password has been changed."), "success")
         return redirect(url_for("auth.account"))
     if language_form.submit.data and language_form.validate_on_submit():

@@ -18,7 +18,7 @@ cli = AppGroup("buyers", help="Import and export buyer profiles.")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def import_command(path: Path) -> None:
     """Import buyer profiles (.csv or .xlsx, FORMATS.md columns); all rows or none."""
-    run_import(path, transfer.import_buyers)
+    run_import(path, transfer.import_buyers, transfer.COLUMNS)
 
 
 @cli.command("export")

@@ -9,6 +9,7 @@ from app.auth.forms import AccountFields
 from app.i18n import _l
 from app.reference.hs import InvalidHSCode, normalize_hs
 from app.spreadsheets.importing import pad_hs_digits
+from app.urls import WebURL
 from app.web.forms import CountrySelectField, ListField, optional_text
 
 LANGUAGE_CHOICES = [SelectChoice("en", "English"), SelectChoice("ko", "한국어")]
@@ -44,5 +45,5 @@ class BuyerProfileForm(FlaskForm):
         _l("Required certifications"), description=_l("Separated by ;, e.g. Halal; FDA"))
     hs_codes = HSCodeListField(_l("HS codes of interest"),
                                description=_l("2, 4 or 6 digits, separated by ;"))
-    website = URLField(_l("Website"), validators=optional_text(300))
+    website = URLField(_l("Website"), validators=[*optional_text(300), WebURL()])
     submit = SubmitField(_l("Save profile"))

@@ -76,7 +76,7 @@ def _parse_row(number: int, cells: dict[str, str], columns: set[str],
 def import_buyers(table: Table) -> ImportReport:
     """Validate every row, then create or update buyers by buyer_ref; all or nothing."""
     report = ImportReport()
-    report.warnings = check_columns(table, COLUMNS, REQUIRED)
+    report.warnings = [*table.notes, *check_columns(table, COLUMNS, REQUIRED)]
     columns = set(table.columns)
     rows = [_parse_row(number, cells, columns, report) for number, cells in table.rows]
     if not rows:
@@ -129,7 +129,7 @@ def import_buyers_file(stream: BinaryIO, filename: str, by: User) -> ImportRepor
     ensure_organiser(by)
     config = current_app.config
     return import_buyers(read_table(stream, filename, max_rows=config["IMPORT_MAX_ROWS"],
-                                    max_bytes=config["MAX_CONTENT_LENGTH"]))
+                                    max_bytes=config["MAX_CONTENT_LENGTH"], expected=COLUMNS))
 
 
 def export_buyers(buyers: list[Buyer], file_format: str) -> bytes:

@@ -18,7 +18,7 @@ cli = AppGroup("catalogue", help="Import and export supplier catalogues.")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def import_command(path: Path) -> None:
     """Import a catalogue (.csv or .xlsx, FORMATS.md columns); all rows or none."""
-    run_import(path, transfer.import_catalogue)
+    run_import(path, transfer.import_catalogue, transfer.COLUMNS)
 
 
 @cli.command("export")

@@ -1,11 +1,13 @@
 """Supplier registration, company profile, product and directory forms."""
 
 from flask_wtf import FlaskForm
-from wtforms import DecimalField, EmailField, StringField, SubmitField, TextAreaField, URLField
+from wtforms import EmailField, StringField, SubmitField, TextAreaField, URLField
 from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional, Regexp
 
 from app.auth.forms import AccountFields
 from app.i18n import _l
+from app.numbers import AmountField
+from app.urls import WebURL
 from app.web.forms import CountryListField, HSCode, LanguageListField, ListField, optional_text
 
 REF_PATTERN = Regexp(r"^[A-Za-z0-9][A-Za-z0-9._-]*$",
@@ -32,7 +34,7 @@ class CompanyForm(FlaskForm):
                                    validators=optional_text(5000))
     description_en = TextAreaField(_l("Company description (English)"),
                                    validators=optional_text(5000))
-    website = URLField(_l("Website"), validators=optional_text(300))
+    website = URLField(_l("Website"), validators=[*optional_text(300), WebURL()])
     contact_name = StringField(_l("Contact person"), validators=optional_text(100))
     contact_email = EmailField(_l("Contact email"),
                                validators=[Optional(), Email(), Length(max=254)])
@@ -59,7 +61,7 @@ class ProductForm(FlaskForm):
                           description=_l("2, 4 or 6 digits, e.g. 190230"))
     moq = StringField(_l("Minimum order quantity"), validators=optional_text(100),
                       description=_l("With the unit, e.g. 500 boxes"))
-    unit_price_usd = DecimalField(_l("Unit price (USD)"), places=2, validators=[
+    unit_price_usd = AmountField(_l("Unit price (USD)"), places=2, validators=[
         Optional(), NumberRange(min=0, max=9_999_999_999)])
     certifications = ListField(_l("Certifications"),
                                description=_l("Separated by ;, e.g. HACCP; Halal; FDA"))

@@ -1,7 +1,7 @@
 """Catalogue import and export in the FORMATS.md supplier-catalogue columns."""
 
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import BinaryIO
 
 from flask import current_app
@@ -16,6 +16,7 @@ from app.catalogue.services import set_export_markets
 from app.core.db import utcnow
 from app.extensions import db
 from app.i18n import _
+from app.numbers import NumberError, parse_decimal
 from app.spreadsheets.importing import (
     ImportRejected,
     ImportReport,
@@ -54,13 +55,15 @@ class ProductRow:
 
 
 def _parse_price(raw: str, row: int, report: ImportReport) -> Decimal | None:
-    if not raw:
-        return None
+    """Read as the product form reads it (app/numbers.py): "2,40" is a row error, not 240."""
     try:
-        price = Decimal(raw.replace(",", "").removeprefix("$").strip())
-    except InvalidOperation:
-        price = None
-    if price is None or not price.is_finite() or price < 0 or price >= Decimal("1e10"):
+        price = parse_decimal(raw)
+    except NumberError as error:
+        report.problem(row, "unit_price_usd", str(error))
+        return None
+    if price is None:
+        return None
+    if not price.is_finite() or price < 0 or price >= Decimal("1e10"):
         report.problem(row, "unit_price_usd", _(
             "\"%(value)s\" is not a price: write a number in US dollars such as 2.40.", value=raw))
         return None
@@ -128,7 +131,7 @@ def import_catalogue(table: Table, *, only_supplier_ref: str | None = None) -> I
     from the file are kept; optional columns missing from the file leave stored values alone.
     """
     report = ImportReport()
-    report.warnings = check_columns(table, COLUMNS, REQUIRED)
+    report.warnings = [*table.notes, *check_columns(table, COLUMNS, REQUIRED)]
     columns = set(table.columns)
     rows = [_parse_row(number, cells, columns, report) for number, cells in table.rows]
     if not rows:
@@ -215,7 +218,7 @@ def import_catalogue_file(stream: BinaryIO, filename: str, by: User,
         ensure_organiser(by)
     config = current_app.config
     table = read_table(stream, filename, max_rows=config["IMPORT_MAX_ROWS"],
-                       max_bytes=config["MAX_CONTENT_LENGTH"])
+                       max_bytes=config["MAX_CONTENT_LENGTH"], expected=COLUMNS)
     only = company.supplier_ref if company is not None else None
     return import_catalogue(table, only_supplier_ref=only)
 

@@ -45,12 +45,16 @@ def counterpart(meeting: Meeting, registration: Registration) -> str:
 
 
 def calendar(registration: Registration, event: Event) -> bytes:
-    """Every meeting with a stable UID and its SEQUENCE, so a moved meeting updates in place."""
+    """Every settled meeting with a stable UID and its SEQUENCE, so a moved meeting updates in
+    place. A draft schedule (not yet published: a re-run may still move or drop it) is left
+    out: people save what a calendar shows."""
     cal = Calendar()
     cal.add("prodid", "-//ExpoMatch//Agenda//EN")
     cal.add("version", "2.0")
     cal.add("x-wr-calname", localized(event, "name"))
     for meeting in meetings_of(registration):
+        if not meeting.confirmed:
+            continue
         entry = CalendarEvent()
         entry.add("uid", meeting.uid)
         entry.add("sequence", meeting.sequence)
@@ -64,6 +68,6 @@ def calendar(registration: Registration, event: Event) -> bytes:
         if meeting.interpreter is not None:
             lines.append(_("Interpreter: %(name)s", name=meeting.interpreter.name))
         entry.add("description", "\n".join(filter(None, lines)))
-        entry.add("status", "CONFIRMED")
+        entry.add("status", "CANCELLED" if meeting.status == "no_show" else "CONFIRMED")
         cal.add_component(entry)
     return cal.to_ical()

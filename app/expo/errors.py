@@ -41,3 +41,8 @@ class UnknownCheckInCode(DomainError):
 
 class NoInterpreter(DomainError):
     message = _l("No interpreter who speaks both languages is free in this slot. Choose another.")
+
+
+class OrganiserSchedules(DomainError):
+    message = _l("The organiser schedules the meetings of this event: accept the request "
+                 "without choosing a time slot.")

@@ -4,7 +4,6 @@ from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
-    IntegerField,
     SelectField,
     StringField,
     SubmitField,
@@ -15,6 +14,8 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
 from app.i18n import _l
+from app.idempotency import SubmissionKeyField
+from app.ids import WholeNumberField
 from app.web.forms import LanguageListField
 
 
@@ -29,9 +30,9 @@ class EventForm(FlaskForm):
         SelectChoice("organiser", _l("The organiser schedules accepted requests in a batch")),
         SelectChoice("participants", _l("Participants pick a slot when accepting"))])
     auto_accept = BooleanField(_l("Accept requests automatically"))
-    max_requests = IntegerField(_l("Requests per participant"), default=20,
+    max_requests = WholeNumberField(_l("Requests per participant"), default=20,
                                 validators=[NumberRange(min=1, max=500)])
-    request_expiry_hours = IntegerField(_l("Pending requests expire after (hours)"), default=72,
+    request_expiry_hours = WholeNumberField(_l("Pending requests expire after (hours)"), default=72,
                                         validators=[NumberRange(min=1, max=24 * 60)])
     submit = SubmitField(_l("Save event"))
 
@@ -44,9 +45,9 @@ class SessionForm(FlaskForm):
     day = DateField(_l("Day"), validators=[DataRequired()])
     start = TimeField(_l("From"), validators=[DataRequired()])
     end = TimeField(_l("Until"), validators=[DataRequired()])
-    slot_minutes = IntegerField(_l("Slot length (minutes)"), default=30,
+    slot_minutes = WholeNumberField(_l("Slot length (minutes)"), default=30,
                                 validators=[NumberRange(min=5, max=240)])
-    break_minutes = IntegerField(_l("Break between slots (minutes)"), default=0,
+    break_minutes = WholeNumberField(_l("Break between slots (minutes)"), default=0,
                                  validators=[NumberRange(min=0, max=120)])
     submit = SubmitField(_l("Add session"))
 
@@ -56,7 +57,7 @@ class SessionForm(FlaskForm):
 
 
 class TablesForm(FlaskForm):
-    count = IntegerField(_l("Number of tables"), default=10,
+    count = WholeNumberField(_l("Number of tables"), default=10,
                          validators=[NumberRange(min=1, max=500)])
     zone = StringField(_l("Hall or zone"), validators=[Length(max=60)])
     submit = SubmitField(_l("Add tables"))
@@ -84,6 +85,7 @@ class RegistrationForm(FlaskForm):
 
 
 class RequestForm(FlaskForm):
+    submission = SubmissionKeyField()
     message = TextAreaField(_l("Message"), validators=[Length(max=1000)])
     submit = SubmitField(_l("Request a meeting"))
 
@@ -96,7 +98,7 @@ class AnswerForm(FlaskForm):
 
 
 class ScheduleForm(FlaskForm):
-    time_limit = IntegerField(_l("Time limit (seconds)"), default=60,
+    time_limit = WholeNumberField(_l("Time limit (seconds)"), default=60,
                               validators=[NumberRange(min=1, max=600)])
     submit = SubmitField(_l("Schedule accepted requests"))
 

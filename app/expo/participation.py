@@ -83,4 +83,5 @@ def public_participants(event: Event) -> list[Registration]:
 def mark_no_show(meeting: Meeting, by: User) -> None:
     ensure_organiser(by)
     meeting.status = "no_show"
+    meeting.sequence += 1  # calendars replace it with its cancellation (agenda.calendar)
     db.session.flush()

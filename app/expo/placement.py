@@ -11,7 +11,14 @@ from sqlalchemy.exc import IntegrityError
 
 from app.auth.models import User
 from app.auth.permissions import ensure_organiser
-from app.expo.errors import InvalidPlacement, NoInterpreter, SlotTaken, SlotUnavailable
+from app.core.errors import NotFound
+from app.expo.errors import (
+    InvalidPlacement,
+    NoInterpreter,
+    OrganiserSchedules,
+    SlotTaken,
+    SlotUnavailable,
+)
 from app.expo.meeting_requests import side_of
 from app.expo.models import (
     Interpreter,
@@ -65,6 +72,9 @@ def problems(request: MeetingRequest, placement: Placement, ignore: int | None =
     """Every rule this placement would break (empty when it is fine)."""
     found = []
     slot = placement.slot
+    parts = (slot, placement.table, placement.interpreter)
+    if any(part is not None and part.event_id != request.event_id for part in parts):
+        return [_("The slot, table or interpreter belongs to another event.")]
     supplier_reg, buyer_reg = _registration(request, "supplier"), _registration(request, "buyer")
     for registration in (supplier_reg, buyer_reg):
         if registration is not None and db.session.get(Unavailability,
@@ -126,6 +136,8 @@ def book(request: MeetingRequest, slot: Slot, by: User) -> Meeting:
     """Place an accepted request in a slot a participant picked; exactly one of two people
     taking the same slot at the same moment succeeds (unique constraints decide)."""
     side_of(by, request.buyer, request.company)
+    if slot.event_id != request.event_id:
+        raise NotFound()
     if request.status != "accepted" or request.meeting is not None:
         raise InvalidPlacement(rule=_("the request is not an accepted, unscheduled one"))
     for side in ("supplier", "buyer"):
@@ -149,7 +161,8 @@ def book(request: MeetingRequest, slot: Slot, by: User) -> Meeting:
         raise SlotTaken() if taken() else InvalidPlacement(rule=" ".join(found))
     meeting = Meeting(event_id=request.event_id, request=request, buyer_id=request.buyer_id,
                       company_id=request.company_id, slot=slot, table=placement.table,
-                      booth=placement.booth, interpreter=placement.interpreter)
+                      booth=placement.booth, interpreter=placement.interpreter,
+                      confirmed=True)  # a slot a participant took is settled, not a draft
     db.session.add(meeting)
     try:
         with db.session.begin_nested():
@@ -157,6 +170,14 @@ def book(request: MeetingRequest, slot: Slot, by: User) -> Meeting:
     except IntegrityError as error:
         raise SlotTaken() from error
     return meeting
+
+
+def book_chosen(request: MeetingRequest, slot: Slot, by: User) -> Meeting:
+    """A slot chosen while accepting a request: only where participants book their meetings
+    (where the organiser schedules, the page offers no slot and none is taken)."""
+    if request.event.booking_mode != "participants":
+        raise OrganiserSchedules()
+    return book(request, slot, by)
 
 
 def move(meeting: Meeting, placement: Placement, by: User) -> None:

@@ -5,6 +5,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
 
+from app import idempotency
 from app.auth.permissions import organiser_required
 from app.buyers.models import Buyer
 from app.catalogue.models import Company
@@ -27,6 +28,7 @@ from app.expo.forms import (
 from app.expo.models import Event, Meeting, MeetingRequest, Slot
 from app.extensions import db
 from app.i18n import _, ngettext
+from app.ids import whole_number
 from app.jobs import services as job_services
 from app.matching import services as matching
 from app.matching.models import MatchRun
@@ -115,7 +117,8 @@ def register(event_id: int):
             abort(403)
         registration = participation.register(event, current_user, public=form.public.data,
                                               **owner)
-        chosen = {int(v) for v in request.form.getlist("unavailable") if v.isdigit()}
+        chosen = {number for v in request.form.getlist("unavailable")
+                  if (number := whole_number(v)) is not None}
         participation.set_unavailable(registration, chosen, current_user)
         db.session.commit()
         flash(_("Your registration is saved."), "success")
@@ -156,11 +159,17 @@ def new_request(event_id: int, buyer_id: int, company_id: int):
     meeting_requests.side_of(current_user, buyer, company)
     form = RequestForm()
     if form.validate_on_submit():
-        meeting_requests.request_meeting(event, buyer, company, current_user,
-                                         form.message.data or "")
+        def send() -> idempotency.Outcome:
+            meeting_requests.request_meeting(event, buyer, company, current_user,
+                                     form.message.data or "")
+            return idempotency.Outcome(url_for("expo.event_requests", event_id=event.id),
+                                       _("Meeting request sent."))
+
+        # The same form sent twice (a double click, a retry) asks once (app/idempotency.py).
+        outcome = idempotency.once(form.submission.data, current_user.id, send)
         db.session.commit()
-        flash(_("Meeting request sent."), "success")
-        return redirect(url_for("expo.event_requests", event_id=event.id))
+        flash(outcome.message, "success")
+        return redirect(outcome.redirect_to)
     return render_template("expo/request_form.html", event=event, form=form, buyer=buyer,
                            company=company)
 
@@ -178,7 +187,8 @@ def answer(event_id: int, request_id: int):
     meeting_requests.respond(meeting_request, current_user, accept=accept,
                              reason=form.reason.data or "")
     if accept and form.slot.data:
-        placement.book(meeting_request, db.get_or_404(Slot, form.slot.data), current_user)
+        placement.book_chosen(meeting_request, db.get_or_404(Slot, form.slot.data),
+                              current_user)
     db.session.commit()
     flash(_("Request accepted.") if accept else _("Request declined."), "success")
     return redirect(url_for("expo.event_requests", event_id=event_id))
@@ -189,7 +199,10 @@ def answer(event_id: int, request_id: int):
 @organiser_required
 def propose(event_id: int):
     event = load_event(event_id)
-    run = db.get_or_404(MatchRun, int(request.form.get("run_id", 0)))
+    run_id = request.form.get("run_id", type=int)
+    if run_id is None:
+        abort(400)
+    run = db.get_or_404(MatchRun, run_id)
     created = meeting_requests.propose_from_prematching(event, run, current_user)
     db.session.commit()
     flash(ngettext("%(num)d proposal sent.", "%(num)d proposals sent.", created), "success")
@@ -242,6 +255,8 @@ def publish_schedule(event_id: int):
 def move(event_id: int, meeting_id: int):
     event = load_event(event_id)
     meeting = db.get_or_404(Meeting, meeting_id)
+    if meeting.event_id != event.id:
+        abort(404)
     form = MoveForm(slot=meeting.slot_id, table=meeting.table_id or 0,
                     interpreter=meeting.interpreter_id or 0)
     form.slot.choices = [(s.id, s.starts_at.isoformat()) for s in event.slots]

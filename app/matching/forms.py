@@ -1,10 +1,11 @@
 """Match filters, preferences and pre-matching runs."""
 
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, IntegerField, StringField, SubmitField
+from wtforms import HiddenField, StringField, SubmitField
 from wtforms.validators import AnyOf, NumberRange, Optional
 
 from app.i18n import _l
+from app.ids import WholeNumberField
 
 
 class MatchFilterForm(FlaskForm):
@@ -16,7 +17,7 @@ class MatchFilterForm(FlaskForm):
     region = StringField(_l("Region"))
     certification = StringField(_l("Certification"))
     chapter = StringField(_l("HS chapter"))
-    max_moq = IntegerField(_l("Largest acceptable MOQ"), validators=[Optional(),
+    max_moq = WholeNumberField(_l("Largest acceptable MOQ"), validators=[Optional(),
                                                                     NumberRange(min=1)])
 
 
@@ -25,6 +26,6 @@ class PreferenceForm(FlaskForm):
 
 
 class RunForm(FlaskForm):
-    top = IntegerField(_l("Suppliers per buyer"), default=10,
+    top = WholeNumberField(_l("Suppliers per buyer"), default=10,
                        validators=[NumberRange(min=1, max=50)])
     submit = SubmitField(_l("Run pre-matching"))

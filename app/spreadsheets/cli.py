@@ -1,6 +1,6 @@
 """Running imports from the command line and reporting them in the user's language."""
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from pathlib import Path
 
 import click
@@ -24,12 +24,14 @@ def echo_problems(problems: list[Problem]) -> None:
                    err=True)
 
 
-def run_import(path: Path, importer: Callable[[Table], ImportReport]) -> None:
-    """Read, import and commit once; on any problem print each and exit 1 with nothing written."""
+def run_import(path: Path, importer: Callable[[Table], ImportReport],
+               expected: Collection[str] = ()) -> None:
+    """Read (the sheet with the `expected` columns), import and commit once; on any problem
+    print each and exit 1 with nothing written."""
     config = current_app.config
     try:
         table = read_path(path, max_rows=config["IMPORT_MAX_ROWS"],
-                          max_bytes=config["MAX_CONTENT_LENGTH"])
+                          max_bytes=config["MAX_CONTENT_LENGTH"], expected=expected)
         report = importer(table)
     except (FileRejected, ImportRejected) as error:
         db.session.rollback()

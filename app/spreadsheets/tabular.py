@@ -3,6 +3,7 @@
 import csv
 import io
 import zipfile
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -15,7 +16,9 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.utils.exceptions import InvalidFileException
 
 from app.core.errors import DomainError
+from app.csv_dialects import decode, delimiter
 from app.i18n import _, _l
+from app.workbook_sheets import data_sheet
 
 SUFFIXES = (".csv", ".xlsx")
 MAX_CELL_CHARS = 10_000
@@ -40,6 +43,15 @@ class Problem:
 class Table:
     columns: list[str]
     rows: list[tuple[int, dict[str, str]]] = field(default_factory=list)
+    # How the file was read when that is worth saying (an encoding, a sheet): for the report.
+    notes: list[Problem] = field(default_factory=list)
+
+
+class _NoValue(str):
+    """A formula cell the workbook holds no computed value for."""
+
+
+NO_VALUE = _NoValue("=")
 
 
 class FileRejected(DomainError):
@@ -75,15 +87,18 @@ def unescape_formula(text: str) -> str:
     return text
 
 
-def _read_csv(data: bytes) -> list[list[str]]:
+def _read_csv(data: bytes, notes: list[Problem]) -> list[list[str]]:
     try:
-        text = data.decode("utf-8-sig")
+        text, note = decode(data)
     except UnicodeDecodeError as error:
         raise FileRejected([Problem(_(
             "The file is not UTF-8 text (byte %(offset)d). Save it as \"CSV UTF-8\" and try "
             "again.", offset=error.start))]) from error
+    if note:
+        notes.append(Problem(note))
     try:
-        return [row for row in csv.reader(io.StringIO(text, newline=""), strict=True)]
+        return [row for row in csv.reader(io.StringIO(text, newline=""), strict=True,
+                                          delimiter=delimiter(text))]
     except csv.Error as error:
         raise FileRejected([Problem(_("The CSV file is malformed: %(detail)s", detail=str(error)))]
                            ) from error
@@ -111,18 +126,30 @@ DAMAGED_WORKBOOK = (InvalidFileException, zipfile.BadZipFile, KeyError, ValueErr
                     IndexError, OSError, EOFError, ParseError)
 
 
-def _read_xlsx(data: bytes, max_rows: int) -> list[list[str]]:
+def _read_xlsx(data: bytes, max_rows: int, expected: Collection[str],
+               notes: list[Problem]) -> list[list[str]]:
     _check_unpacked_size(data)
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        # The same cells as written: formulas, to tell an empty cell from an uncomputed one.
+        written = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
     except DAMAGED_WORKBOOK as error:
         raise _not_a_workbook() from error
     try:
-        sheet = workbook.worksheets[0]
+        sheet, note = data_sheet(workbook, expected)
+        if sheet is None:
+            raise FileRejected([Problem(note or _("The workbook has no sheet."))])
+        if note:
+            notes.append(Problem(note))
         rows = []
         # The sheet's XML is parsed while iterating: damage shows up here too.
-        for values in sheet.iter_rows(values_only=True, max_col=MAX_COLUMNS):
-            rows.append([_cell_text(v) for v in values])
+        for values, formulas in zip(sheet.iter_rows(values_only=True, max_col=MAX_COLUMNS),
+                                    written[sheet.title].iter_rows(values_only=True,
+                                                                   max_col=MAX_COLUMNS),
+                                    strict=False):
+            rows.append([NO_VALUE if value is None and isinstance(formula, str)
+                         and formula.startswith("=") else _cell_text(value)
+                         for value, formula in zip(values, formulas, strict=False)])
             if len(rows) > max_rows + 1:
                 break
         return rows
@@ -130,10 +157,13 @@ def _read_xlsx(data: bytes, max_rows: int) -> list[list[str]]:
         raise _not_a_workbook() from error
     finally:
         workbook.close()
+        written.close()
 
 
-def read_table(stream: BinaryIO, filename: str, *, max_rows: int, max_bytes: int) -> Table:
-    """Header and rows of the first sheet; raises FileRejected for unreadable files."""
+def read_table(stream: BinaryIO, filename: str, *, max_rows: int, max_bytes: int,
+               expected: Collection[str] = ()) -> Table:
+    """Header and rows of the sheet with the `expected` columns (the first sheet when none
+    are given); raises FileRejected for unreadable files."""
     suffix = Path(filename or "").suffix.lower()
     if suffix not in SUFFIXES:
         raise FileRejected([Problem(_(
@@ -144,7 +174,9 @@ def read_table(stream: BinaryIO, filename: str, *, max_rows: int, max_bytes: int
         raise FileRejected([Problem(_(
             "The file is larger than %(limit)s MB. Split it into smaller files.",
             limit=f"{max_bytes / 1024 / 1024:g}"))])
-    raw_rows = _read_csv(data) if suffix == ".csv" else _read_xlsx(data, max_rows)
+    notes: list[Problem] = []
+    raw_rows = _read_csv(data, notes) if suffix == ".csv" else \
+        _read_xlsx(data, max_rows, expected, notes)
     raw_rows = [row for row in raw_rows if any(cell.strip() for cell in row)]
     if not raw_rows:
         raise FileRejected([Problem(_("The file is empty: it needs a header row and data rows."))])
@@ -157,12 +189,18 @@ def read_table(stream: BinaryIO, filename: str, *, max_rows: int, max_bytes: int
     if duplicates:
         raise FileRejected([Problem(_("Column %(column)s appears more than once.", column=name),
                                     row=1, column=name) for name in duplicates])
-    table = Table(columns=[name for name in header if name])
+    table = Table(columns=[name for name in header if name], notes=notes)
     control = []
     for number, raw in enumerate(raw_rows[1:], start=2):
         row = {}
         for index, name in enumerate(header):
-            if name:
+            if name and index < len(raw) and raw[index] is NO_VALUE:
+                row[name] = ""
+                control.append(Problem(_(
+                    "A formula without a computed value: open the file in Excel, save it, and "
+                    "upload it again (or paste the values instead of the formula)."),
+                    row=number, column=name))
+            elif name:
                 row[name] = unescape_formula(_cell_text(raw[index]) if index < len(raw) else "")
                 if ILLEGAL_CHARACTERS_RE.search(row[name]):
                     control.append(Problem(_(
@@ -174,9 +212,11 @@ def read_table(stream: BinaryIO, filename: str, *, max_rows: int, max_bytes: int
     return table
 
 
-def read_path(path: Path, *, max_rows: int, max_bytes: int) -> Table:
+def read_path(path: Path, *, max_rows: int, max_bytes: int,
+              expected: Collection[str] = ()) -> Table:
     with path.open("rb") as stream:
-        return read_table(stream, path.name, max_rows=max_rows, max_bytes=max_bytes)
+        return read_table(stream, path.name, max_rows=max_rows, max_bytes=max_bytes,
+                          expected=expected)
 
 
 def check_columns(table: Table, expected: list[str], required: set[str]) -> list[Problem]:
@@ -203,7 +243,8 @@ def write_csv(columns: list[str], rows: list[list[object]]) -> bytes:
     writer = csv.writer(out)
     writer.writerow(columns)
     writer.writerows([[export_safe(v) for v in row] for row in rows])
-    return out.getvalue().encode("utf-8")
+    # With a byte-order mark: Excel (Korean Excel above all) otherwise reads CP949.
+    return out.getvalue().encode("utf-8-sig")
 
 
 def write_xlsx(columns: list[str], rows: list[list[object]], title: str) -> bytes:

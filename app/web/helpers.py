@@ -8,24 +8,24 @@ from flask import Response, render_template, request, url_for
 from app.extensions import db
 from app.spreadsheets.importing import ImportRejected
 from app.spreadsheets.tabular import FileRejected
+from app.urls import same_origin_path
 from app.web.forms import UploadForm
 
 
 def safe_next(target: str | None, fallback: str = "main.index") -> str:
     """`target` if it stays on this site (a path), else the fallback page: no open redirects."""
-    if target:
-        parts = urlsplit(target)
-        if not parts.scheme and not parts.netloc and target.startswith("/") \
-                and not target.startswith("//"):
-            return target
-    return url_for(fallback)
+    return same_origin_path(target) or url_for(fallback)
 
 
 def back_or(fallback: str = "main.index") -> str:
+    """The page the visitor came from (its Referer) if it is on this site, else the fallback."""
     referrer = request.referrer
-    if referrer and urlsplit(referrer).netloc == request.host:
-        parts = urlsplit(referrer)
-        return parts.path + ("?" + parts.query if parts.query else "")
+    try:
+        parts = urlsplit(referrer) if referrer else None
+    except ValueError:
+        parts = None
+    if parts is not None and parts.netloc == request.host:
+        return safe_next(parts.path + ("?" + parts.query if parts.query else ""), fallback)
     return url_for(fallback)
 
 
@@ -35,7 +35,8 @@ SPREADSHEET_TYPES = {"csv": "text/csv; charset=utf-8",
 
 def spreadsheet_download(data: bytes, file_format: str, name: str) -> Response:
     """A CSV or XLSX file as an attachment named `name.file_format`."""
-    return Response(data, mimetype=SPREADSHEET_TYPES[file_format], headers={
+    # content_type as it is: `mimetype=` would add a second "; charset=utf-8".
+    return Response(data, content_type=SPREADSHEET_TYPES[file_format], headers={
         "Content-Disposition": f'attachment; filename="{name}.{file_format}"'})
 
 

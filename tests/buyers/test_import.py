@@ -62,7 +62,7 @@ def test_duplicate_buyer_refs(db):
 def test_export_is_safe_and_in_format(db):
     import_buyers(table_of([GOOD[0], ["BUY3", "=EVIL()", "US", "en", "-1+1", "", ""]]))
     buyers = db.session.scalars(select(Buyer).order_by(Buyer.buyer_ref)).all()
-    rows = list(csv.reader(io.StringIO(export_buyers(list(buyers), "csv").decode())))
+    rows = list(csv.reader(io.StringIO(export_buyers(list(buyers), "csv").decode("utf-8-sig"))))
     assert rows[0] == COLUMNS
     assert rows[2][1] == "'=EVIL()"
     assert rows[2][4] == "'-1+1"

@@ -24,7 +24,7 @@ def test_csv_and_xlsx_exports_are_safe_and_round_trip(db, make_company, make_pro
                  product_ref="P1")
     db.session.refresh(company)
     data = export_catalogue([company], "csv")
-    rows = list(csv.reader(io.StringIO(data.decode("utf-8"))))
+    rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
     assert rows[0] == COLUMNS
     assert rows[1][1] == "'=cmd|'/C calc'!A0"
     assert rows[1][5] == "'@SUM(1+1)"

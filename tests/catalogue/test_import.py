@@ -179,8 +179,9 @@ def test_file_limits():
         read_table(csv_bytes(COLUMNS, [row()] * 3), "x.csv", max_rows=2, max_bytes=10**6)
     with pytest.raises(FileRejected, match="Unsupported file type"):
         read_table(io.BytesIO(b"x"), "x.xls", max_rows=10, max_bytes=1000)
-    with pytest.raises(FileRejected, match="not UTF-8"):
-        read_table(io.BytesIO("상품".encode("euc-kr")), "x.csv", max_rows=10, max_bytes=1000)
+    with pytest.raises(FileRejected, match="not UTF-8"):  # Latin-1: neither UTF-8 nor Korean
+        read_table(io.BytesIO("Café Crème".encode("latin-1")), "x.csv", max_rows=10,
+                   max_bytes=1000)
     with pytest.raises(FileRejected, match="not a valid Excel"):
         read_table(io.BytesIO(b"PK\x03\x04 broken"), "x.xlsx", max_rows=10, max_bytes=1000)
     with pytest.raises(FileRejected, match="empty"):

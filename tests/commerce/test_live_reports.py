@@ -97,7 +97,10 @@ def test_transcript_xlsx_and_csv(sold, client, login):
     assert rows[1][1].startswith("20")
     assert rows[1][1].endswith("+09:00")
     assert all(cell.data_type != "f" for row in sheet.iter_rows() for cell in row)
-    text = client.get(f"/live/{session.id}/transcript.csv").data.decode()
+    transcript = client.get(f"/live/{session.id}/transcript.csv")
+    assert transcript.data.startswith(b"\xef\xbb\xbf")  # Korean Excel reads it as UTF-8
+    assert transcript.headers["Content-Type"] == "text/csv; charset=utf-8"
+    text = transcript.data.decode("utf-8-sig")
     lines = list(csv.reader(io.StringIO(text)))
     assert lines[-1][6] == "'=HYPERLINK(\"x\")"  # never a formula in a spreadsheet
 

@@ -156,7 +156,7 @@ def test_order_pages(client, login, market, make_listing, db):
 
 def _seed_race(app, stock: int, buyers: int) -> tuple[int, list[int]]:
     with app.app_context():
-        organiser = auth_services.create_user("ops@example.com", "password1", Role.ORGANISER)
+        organiser = auth_services.create_user("ops@example.com", "s3cret-test-pw", Role.ORGANISER)
         event = setup.create_event(organiser, name_ko="경쟁", name_en="Race",
                                    starts_on=date(2025, 10, 21), ends_on=date(2025, 10, 21))
         company = Company(supplier_ref="S1", name_ko="인기기업")
@@ -164,12 +164,12 @@ def _seed_race(app, stock: int, buyers: int) -> tuple[int, list[int]]:
                           description_ko="마지막 몇 개")
         _db.session.add_all([company, product])
         _db.session.flush()
-        supplier = auth_services.create_user("s@example.com", "password1", Role.SUPPLIER,
+        supplier = auth_services.create_user("s@example.com", "s3cret-test-pw", Role.SUPPLIER,
                                              company_id=company.id)
         listing = services.create_listing(company, product, event, supplier, price_krw=5_000,
                                           stock=stock, category="food")
         services.approve_listing(listing, organiser)
-        user_ids = [auth_services.create_user(f"b{n}@example.com", "password1",
+        user_ids = [auth_services.create_user(f"b{n}@example.com", "s3cret-test-pw",
                                               Role.ORGANISER).id for n in range(buyers)]
         _db.session.commit()
         return listing.id, user_ids

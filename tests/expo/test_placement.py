@@ -76,7 +76,7 @@ def test_two_people_taking_the_same_slot_at_once(separate_database):
     """Two buyers book the same supplier's only slot at the same moment: exactly one wins."""
     app = separate_database
     with app.app_context():
-        organiser = auth_services.create_user("ops@example.com", "password1", Role.ORGANISER)
+        organiser = auth_services.create_user("ops@example.com", "s3cret-test-pw", Role.ORGANISER)
         event = setup.create_event(organiser, name_ko="경쟁", name_en="Race",
                                    starts_on=date(2025, 10, 21), ends_on=date(2025, 10, 21))
         setup.add_session(event, organiser, date(2025, 10, 21), time(10), time(10, 30))
@@ -93,7 +93,7 @@ def test_two_people_taking_the_same_slot_at_once(separate_database):
             participation.register(event, organiser, buyer=buyer)
             request = requests.request_meeting(event, buyer, company, organiser)
             requests.respond(request, organiser, accept=True)
-            user = auth_services.create_user(f"{buyer.buyer_ref}@example.com", "password1",
+            user = auth_services.create_user(f"{buyer.buyer_ref}@example.com", "s3cret-test-pw",
                                              Role.BUYER, buyer_id=buyer.id)
             request_ids.append(request.id)
             user_ids.append(user.id)

@@ -260,7 +260,9 @@ def test_an_existing_deal_cannot_be_unset(client, login, results_expo):
 @pytest.mark.parametrize(("change", "message"), [
     ({"satisfaction": "7"}, "Choose a satisfaction score from 1 to 5."),
     ({"value": "-5"}, "The deal value cannot be negative."),
-    ({"value": "NaN"}, "Enter an amount in figures, such as 12500 or 12500.50."),
+    ({"value": "NaN"}, "\"%(value)s\" is not a number: write it in figures, e.g. 1234.56."),
+    ({"value": "1,250"}, "\"%(value)s\" is ambiguous: write it with a decimal point and no "
+                         "thousands separator, e.g. 1234.56."),
     ({"currency": "XYZ"}, "Choose a currency from the list."),
     ({"held": ""}, "Say whether the meeting took place."),
     ({"held": "no"}, "Leave the score empty when the meeting did not take place."),
@@ -274,7 +276,7 @@ def test_bad_outcome_input_is_explained_and_nothing_saved(client, login, results
     assert response.status_code == 200
     language = "ko" if headers is KO else "en"
     with app.test_request_context(), force_locale(language):
-        expected = gettext(message)
+        expected = gettext(message, **change)  # the value, where the message quotes it
     assert f'<p class="error" role="alert">{escape(expected)}</p>' in response.text
     assert f'<html lang="{language}">' in response.text
     meeting = _db.session.get(Meeting, results_expo.meetings["M6"].id)
@@ -384,7 +386,7 @@ def test_meetings_export_is_complete_and_formula_safe(client, login, results_exp
     response = client.get(base + ".csv")
     assert response.status_code == 200
     assert response.headers["Content-Disposition"].startswith("attachment;")
-    rows = list(csv.reader(io.StringIO(response.data.decode("utf-8"))))
+    rows = list(csv.reader(io.StringIO(response.data.decode("utf-8-sig"))))
     assert rows[0] == ["slot_start", "buyer", "buyer_country", "supplier_ref", "supplier_name",
                        "table_or_booth", "interpreter", "status", "held", "satisfaction",
                        "deal_stage", "deal_value", "currency", "value_usd"] == EXPORT_COLUMNS

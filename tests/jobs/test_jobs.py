@@ -59,7 +59,7 @@ def test_a_real_consumer_runs_queued_jobs(tmp_path, monkeypatch):
         company = Company(supplier_ref="S1", name_ko="강원쌀면")
         _db.session.add_all([company, Product(company=company, product_ref="P1",
                                               name_ko="쌀국수", description_ko="현미 쌀국수")])
-        organiser = auth_services.create_user("ops@example.com", "password1", Role.ORGANISER)
+        organiser = auth_services.create_user("ops@example.com", "s3cret-test-pw", Role.ORGANISER)
         job = job_services.create_job("reindex", organiser)
         _db.session.commit()
         job_id = job.id

@@ -48,6 +48,7 @@ from app.core.errors import NotFound
 from app.expo.models import Event
 from app.extensions import db
 from app.i18n import _
+from app.ids import whole_number
 from app.web.forms import ActionForm
 from app.web.helpers import spreadsheet_download
 
@@ -124,7 +125,7 @@ def live_events(session_id: int):
     """The chat as Server-Sent Events; a reconnecting browser sends Last-Event-ID."""
     live_session = _session(session_id)
     raw = request.headers.get("Last-Event-ID") or request.args.get("after") or "0"
-    after = int(raw) if raw.isdigit() else 0
+    after = whole_number(raw, 0)
     config = current_app.config
     body = live_stream.stream(live_session.id, after,
                               live.is_moderator(current_user, live_session),

@@ -4,7 +4,7 @@ from flask import current_app
 from flask_wtf import FlaskForm
 from flask_wtf.file import MultipleFileField
 from werkzeug.datastructures import FileStorage
-from wtforms import HiddenField, IntegerField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms import HiddenField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, ValidationError
 
@@ -13,6 +13,8 @@ from app.commerce.market.models import CATEGORIES, category_labels
 from app.commerce.market.orders import MAX_ORDER_QUANTITY
 from app.commerce.market.services import MAX_PRICE_KRW, MAX_STOCK
 from app.i18n import _, _l, localized
+from app.idempotency import SubmissionKeyField
+from app.ids import WholeNumberField
 from app.web.forms import optional_text
 
 
@@ -52,11 +54,11 @@ class ListingFields(FlaskForm):
     """What a supplier sets on a listing, new or edited; photos are checked by decoding them
     and kept, prepared, in `prepared_photos` for the service to store."""
 
-    price_krw = IntegerField(_l("Price (KRW)"), validators=[
+    price_krw = WholeNumberField(_l("Price (KRW)"), validators=[
         InputRequired(), NumberRange(min=1, max=MAX_PRICE_KRW,
                                      message=_l("Enter a whole number of won above 0."))],
         description=_l("In whole won, e.g. 12000"))
-    stock = IntegerField(_l("Units in stock"), validators=[
+    stock = WholeNumberField(_l("Units in stock"), validators=[
         InputRequired(), NumberRange(min=0, max=MAX_STOCK,
                                      message=_l("Enter a whole number, 0 or more."))])
     category = CategoryField(_l("Category"), validators=[DataRequired()])
@@ -121,7 +123,8 @@ class RejectForm(FlaskForm):
 
 
 class OrderForm(FlaskForm):
-    quantity = IntegerField(_l("Quantity"), default=1, validators=[
+    submission = SubmissionKeyField()
+    quantity = WholeNumberField(_l("Quantity"), default=1, validators=[
         InputRequired(), NumberRange(min=1, max=MAX_ORDER_QUANTITY)])
     submit = SubmitField(_l("Reserve for pickup"))
 
@@ -139,4 +142,4 @@ class MarketFilterForm(FlaskForm):
 
     q = StringField(_l("Search"), validators=optional_text(200))
     category = StringField(_l("Category"))
-    event = IntegerField(_l("Event"))
+    event = WholeNumberField(_l("Event"))

@@ -15,6 +15,7 @@ from flask_babel import format_currency
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
+from app import idempotency
 from app.auth.permissions import ensure_company_editor, organiser_required
 from app.catalogue.models import Company, Product
 from app.commerce.blueprint import bp
@@ -208,12 +209,20 @@ def order(listing_id: int):
     form = OrderForm()
     if not form.validate_on_submit():
         raise orders.InvalidQuantity(limit=orders.MAX_ORDER_QUANTITY)
-    order = orders.place_order(listing, current_user, form.quantity.data)
+
+    def place() -> idempotency.Outcome:
+        order = orders.place_order(listing, current_user, form.quantity.data)
+        # A live session's order button comes back to the session.
+        return idempotency.Outcome(
+            safe_next(request.form.get("next"), "commerce.my_orders"),
+            _("Reserved. Your pickup code is %(code)s: show it at the booth.",
+              code=order.pickup_code))
+
+    # A double click or a retry of the same form reserves once (app/idempotency.py).
+    outcome = idempotency.once(form.submission.data, current_user.id, place)
     db.session.commit()
-    flash(_("Reserved. Your pickup code is %(code)s: show it at the booth.",
-            code=order.pickup_code), "success")
-    # A live session's order button comes back to the session.
-    return redirect(safe_next(request.form.get("next"), "commerce.my_orders"))
+    flash(outcome.message, "success")
+    return redirect(outcome.redirect_to)
 
 
 @bp.get("/market/orders")

@@ -6,6 +6,7 @@ from sqlalchemy.exc import IntegrityError
 from app.auth.models import User
 from app.auth.permissions import ensure_company_editor
 from app.catalogue.models import Company
+from app.core.errors import NotFound
 from app.expo.errors import NotRegistered, SlotTaken
 from app.expo.models import Consultation, ConsultationDesk, Event, Slot
 from app.expo.participation import registration_of
@@ -23,6 +24,8 @@ def book(desk: ConsultationDesk, slot: Slot, company: Company, by: User,
          question: str = "") -> Consultation:
     """One company per desk slot, one desk per company and slot: the database decides."""
     ensure_company_editor(by, company.id)
+    if slot.event_id != desk.event_id:  # ids from a URL or form belong to their parent
+        raise NotFound()
     event = db.session.get(Event, desk.event_id)
     if registration_of(event, company=company) is None:
         raise NotRegistered()

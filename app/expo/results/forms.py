@@ -1,15 +1,16 @@
 """The after-meeting form: what happened at the meeting and the deal the pair is working on."""
 
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import Decimal
 
 from babel.numbers import get_currency_name, list_currencies
 from flask_wtf import FlaskForm
-from wtforms import DecimalField, RadioField, SelectField, SubmitField, TextAreaField
+from wtforms import RadioField, SelectField, SubmitField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import AnyOf, InputRequired, Length, Optional, ValidationError
 
 from app.expo.models import DEAL_STAGES
 from app.i18n import _l, current_language
+from app.numbers import AmountField
 
 COMMON_CURRENCIES = ("USD", "KRW", "EUR", "JPY", "CNY", "GBP", "AUD", "NZD", "CAD", "SGD", "VND",
                      "THB", "MYR", "IDR", "AED", "SAR", "MXN", "BRL")
@@ -26,25 +27,9 @@ def currency_label(code: str) -> str:
     return f"{code} · {get_currency_name(code, locale=current_language())}"
 
 
-class MoneyField(DecimalField):
-    """A non-negative amount; "1,250,000" and "1250000.5" are read, rounded to cents."""
-
-    def process_formdata(self, valuelist) -> None:
-        raw = (valuelist[0] if valuelist else "").replace(",", "").replace(" ", "")
-        if not raw:
-            self.data = None
-            return
-        try:
-            value = Decimal(raw)
-        except InvalidOperation:
-            value = None
-        if value is None or not value.is_finite():
-            self.data = None
-            raise ValueError(_l("Enter an amount in figures, such as 12500 or 12500.50."))
-        try:
-            self.data = value.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
-        except InvalidOperation:  # too many digits: the range check below says so
-            self.data = value
+class MoneyField(AmountField):
+    """A non-negative amount; "1,250,000" and "1250000.5" are read, rounded to cents, and
+    "1,250" or "12,50" are refused as ambiguous (app/numbers.py reads every form and import)."""
 
 
 class OutcomeForm(FlaskForm):
